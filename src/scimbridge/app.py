@@ -1,0 +1,309 @@
+"""The gateway's ASGI application: routing, authentication, errors and the request log.
+
+URLs::
+
+    /{instance}/scim/v2/...   the SCIM service provider of one connector instance
+    /healthz                  liveness: the process answers
+    /readyz                   readiness: every instance is loaded
+    /metrics                  Prometheus metrics
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scimbridge.connectors.http import start_call_count
+from scimbridge.errors import (
+    ScimError,
+    StoreError,
+    TargetAuthError,
+    TargetConflict,
+    TargetError,
+    TargetNotFound,
+    TargetRejected,
+    TargetThrottled,
+    TargetUnavailable,
+    Unauthorized,
+)
+from scimbridge.observability import Metrics
+from scimbridge.scim.endpoints import ScimEndpoints, method_not_allowed
+from scimbridge.scim.responses import error_response, scim_error_response
+
+log = structlog.get_logger("scimbridge.request")
+
+Handler = Callable[[Request, ScimEndpoints], Awaitable[Response]]
+
+
+class Gateway:
+    """What the routes need: the endpoints of each instance, the tokens and the metrics."""
+
+    def __init__(
+        self, endpoints: dict[str, ScimEndpoints], tokens: Sequence[str], metrics: Metrics
+    ) -> None:
+        self.endpoints = endpoints
+        self.tokens = [token.encode("utf-8") for token in tokens]
+        self.metrics = metrics
+
+    def authenticate(self, request: Request) -> str:
+        """Check the bearer token; returns the client label for the log."""
+        header = request.headers.get("authorization", "")
+        scheme, _, credential = header.partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            raise Unauthorized("a bearer token is required: send Authorization: Bearer <token>")
+        presented = credential.strip().encode("utf-8")
+        for index, token in enumerate(self.tokens):
+            if hmac.compare_digest(presented, token):
+                return f"static-token-{index + 1}"
+        raise Unauthorized("the bearer token is not valid for this gateway")
+
+
+def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a SCIM handler with instance lookup, authentication and error translation."""
+
+    async def endpoint(request: Request) -> Response:
+        gateway: Gateway = request.app.state.gateway
+        instance_name = request.path_params["instance"]
+        request.scope.setdefault("state", {})["instance"] = instance_name
+        try:
+            endpoints = gateway.endpoints.get(instance_name)
+            if endpoints is None:
+                return error_response(
+                    404,
+                    f"no connector instance named {instance_name!r}; known: "
+                    f"{', '.join(gateway.endpoints) or 'none'}",
+                )
+            request.scope["state"]["client_id"] = gateway.authenticate(request)
+            return await handler(request, endpoints)
+        except ScimError as exc:
+            response = scim_error_response(exc)
+            if exc.status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="scimbridge"'
+            return response
+        except TargetError as exc:
+            return _target_error_response(exc)
+        except StoreError as exc:
+            log.error("store_failed", error=str(exc))
+            return error_response(503, "the gateway store is unavailable; retry later")
+
+    return endpoint
+
+
+def _target_error_response(exc: TargetError) -> Response:
+    log.warning("target_failed", error=exc.message, status=exc.status, code=exc.code)
+    if isinstance(exc, TargetThrottled):
+        retry_after = str(max(1, round(exc.retry_after or 1)))
+        return error_response(
+            429,
+            f"the target is throttling requests; retry after {retry_after} s",
+            headers={"Retry-After": retry_after},
+        )
+    if isinstance(exc, TargetNotFound):
+        return error_response(404, f"not found on the target: {exc.message}")
+    if isinstance(exc, TargetConflict):
+        return error_response(409, f"the target reports a conflict: {exc.message}", "uniqueness")
+    if isinstance(exc, TargetRejected):
+        return error_response(
+            400, f"the target rejected the request: {exc.message}", "invalidValue"
+        )
+    if isinstance(exc, TargetAuthError):
+        return error_response(
+            502,
+            "the target rejected the gateway's credentials; check the instance's "
+            "client id, secret and grant settings",
+        )
+    if isinstance(exc, TargetUnavailable) and "in time" in exc.message:
+        return error_response(504, exc.message)
+    return error_response(502, f"the target failed: {exc.message}")
+
+
+# Routes --------------------------------------------------------------------
+
+
+async def _spc(request: Request, endpoints: ScimEndpoints) -> Response:
+    _only(request, "GET")
+    return endpoints.service_provider_config()
+
+
+async def _resource_types(request: Request, endpoints: ScimEndpoints) -> Response:
+    _only(request, "GET")
+    return endpoints.resource_types(request.path_params.get("name"))
+
+
+async def _schemas(request: Request, endpoints: ScimEndpoints) -> Response:
+    _only(request, "GET")
+    return endpoints.schemas(request.path_params.get("schema_id"))
+
+
+async def _collection(request: Request, endpoints: ScimEndpoints) -> Response:
+    handler = endpoints.handler(request.path_params["endpoint"])
+    if request.method == "GET":
+        return await endpoints.list_resources(request, handler)
+    if request.method == "POST":
+        return await endpoints.create(request, handler)
+    raise method_not_allowed(request.method, "GET, POST")
+
+
+async def _search(request: Request, endpoints: ScimEndpoints) -> Response:
+    handler = endpoints.handler(request.path_params["endpoint"])
+    _only(request, "POST")
+    return await endpoints.search(request, handler)
+
+
+async def _root_search(request: Request, endpoints: ScimEndpoints) -> Response:
+    _only(request, "POST")
+    return await endpoints.search_all(request)
+
+
+async def _item(request: Request, endpoints: ScimEndpoints) -> Response:
+    handler = endpoints.handler(request.path_params["endpoint"])
+    resource_id = request.path_params["resource_id"]
+    method = request.method
+    if method == "GET":
+        return await endpoints.get(request, handler, resource_id)
+    if method == "PUT":
+        return await endpoints.replace(request, handler, resource_id)
+    if method == "PATCH":
+        return await endpoints.patch(request, handler, resource_id)
+    if method == "DELETE":
+        return await endpoints.delete(request, handler, resource_id)
+    raise method_not_allowed(method, "GET, PUT, PATCH, DELETE")
+
+
+def _only(request: Request, method: str) -> None:
+    if request.method != method:
+        raise method_not_allowed(request.method, method)
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _readyz(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    return JSONResponse({"status": "ready", "instances": sorted(gateway.endpoints)})
+
+
+async def _metrics(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    return Response(generate_latest(gateway.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _not_found(request: Request) -> Response:
+    return error_response(404, f"no SCIM endpoint at {request.url.path}")
+
+
+ALL = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+BASE = "/{instance}/scim/v2"
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/healthz", _healthz),
+        Route("/readyz", _readyz),
+        Route("/metrics", _metrics),
+        Route(f"{BASE}/ServiceProviderConfig", scim_route(_spc), methods=ALL),
+        Route(f"{BASE}/ResourceTypes", scim_route(_resource_types), methods=ALL),
+        Route(f"{BASE}/ResourceTypes/{{name}}", scim_route(_resource_types), methods=ALL),
+        Route(f"{BASE}/Schemas", scim_route(_schemas), methods=ALL),
+        Route(f"{BASE}/Schemas/{{schema_id}}", scim_route(_schemas), methods=ALL),
+        Route(f"{BASE}/.search", scim_route(_root_search), methods=ALL),
+        Route(f"{BASE}/{{endpoint}}", scim_route(_collection), methods=ALL),
+        Route(f"{BASE}/{{endpoint}}/.search", scim_route(_search), methods=ALL),
+        Route(f"{BASE}/{{endpoint}}/{{resource_id}}", scim_route(_item), methods=ALL),
+        Route("/{path:path}", _not_found, methods=ALL),
+    ]
+
+
+class RequestLog:
+    """ASGI middleware writing one log line per request and updating the metrics.
+
+    It also guarantees that an unexpected exception becomes a SCIM 500 without
+    a traceback in the body; the traceback goes to the log only.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex[:16]
+        calls = start_call_count()
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["target_calls"] = calls
+        status = 500
+        response_started = False
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        except Exception:
+            log.exception("request_failed", request_id=request_id)
+            if not response_started:
+                response = error_response(
+                    500,
+                    f"internal error; the gateway log has the details under request id "
+                    f"{request_id}",
+                )
+                await response(scope, receive, send_with_status)
+        finally:
+            self._record(scope, state, status, started, calls[0], request_id)
+
+    def _record(
+        self,
+        scope: Scope,
+        state: dict[str, Any],
+        status: int,
+        started: float,
+        calls: int,
+        request_id: str,
+    ) -> None:
+        elapsed = time.perf_counter() - started
+        instance = str(state.get("instance", "-"))
+        method = scope["method"]
+        self.metrics.requests.labels(instance, method, str(status)).inc()
+        self.metrics.latency.labels(instance, method).observe(elapsed)
+        if calls:
+            self.metrics.target_calls.labels(instance).inc(calls)
+        log.info(
+            "request",
+            request_id=request_id,
+            instance=instance,
+            client=state.get("client_id"),
+            method=method,
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1")[:512],
+            status=status,
+            latency_ms=round(elapsed * 1000, 2),
+            target_calls=calls,
+        )
+
+
+def create_app(gateway: Gateway, *, lifespan: Any = None) -> ASGIApp:
+    """Build the ASGI application around a ready :class:`Gateway`."""
+    app = Starlette(routes=routes(), lifespan=lifespan)
+    app.state.gateway = gateway
+    return RequestLog(app, gateway.metrics)

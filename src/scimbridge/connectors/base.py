@@ -1,0 +1,127 @@
+"""The contract between the SCIM edge and a connector.
+
+The SCIM edge parses, validates and authorises a request, then calls one
+:class:`ResourceHandler` method with SCIM-shaped data: a resource as a JSON
+dictionary, a parsed filter, or the list of PATCH operations. PATCH stays an
+intent down to the handler, so a handler can turn "add one member" into one
+target call instead of reading and rewriting a whole group.
+
+Handlers return SCIM dictionaries without ``meta``; the edge adds ``meta``
+(created, lastModified and version from the gateway store, location, resourceType).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scim2_models.path.expressions import FilterNode
+
+from scimbridge.errors import MethodNotAllowed
+from scimbridge.scim.patch import PatchOperation
+from scimbridge.scim.schema import ResourceTypeDef
+
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A list request after parsing: RFC 7644 §3.4.2."""
+
+    filter: FilterNode | None = None
+    start_index: int = 1
+    """1-based index of the first result."""
+    count: int | None = None
+    """Maximum number of results; ``None`` means the server's default page size."""
+    sort_by: str | None = None
+    sort_order: str = "ascending"
+    attributes: tuple[str, ...] | None = None
+    """Attributes the client asked for, a hint that lets a handler skip work."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list result with the exact total across all pages."""
+
+    resources: list[Resource]
+    total_results: int
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """Which operations a resource type accepts."""
+
+    create: bool = True
+    replace: bool = True
+    patch: bool = True
+    delete: bool = True
+    reason: str = ""
+    """Why writes are refused, shown in the error a refused write gets."""
+
+
+@dataclass
+class WriteResult:
+    """A written resource and whether the write created it."""
+
+    resource: Resource
+    created: bool = False
+
+
+class ResourceHandler(ABC):
+    """Serves one resource type of one connector instance."""
+
+    resource_type: ResourceTypeDef
+    capabilities: Capabilities = Capabilities()
+
+    @abstractmethod
+    async def get(self, resource_id: str) -> Resource:
+        """Return the resource, or raise :class:`scimbridge.errors.NotFound`."""
+
+    @abstractmethod
+    async def query(self, query: Query) -> Page:
+        """Return one page of the resources matching ``query.filter``, with an exact total.
+
+        A filter the handler cannot answer exactly is rejected with
+        :class:`scimbridge.errors.InvalidFilter` naming what is unsupported.
+        """
+
+    async def create(self, resource: Resource) -> Resource:
+        raise self._refused("create")
+
+    async def replace(self, resource_id: str, resource: Resource) -> Resource:
+        raise self._refused("replace")
+
+    async def patch(self, resource_id: str, operations: list[PatchOperation]) -> Resource:
+        raise self._refused("modify")
+
+    async def delete(self, resource_id: str) -> None:
+        raise self._refused("delete")
+
+    def _refused(self, verb: str) -> MethodNotAllowed:
+        reason = self.capabilities.reason or "the target does not allow it"
+        return MethodNotAllowed(
+            f"{self.resource_type.name} resources cannot {verb} through this connector: {reason}"
+        )
+
+
+@dataclass
+class ConnectorInstance:
+    """A configured connector: its name, its resource types and their handlers."""
+
+    name: str
+    kind: str
+    handlers: dict[str, ResourceHandler] = field(default_factory=dict)
+    """Handlers by endpoint name without the slash, e.g. ``Users``."""
+    documentation: Mapping[str, Any] = field(default_factory=dict)
+
+    def handler(self, endpoint: str) -> ResourceHandler | None:
+        wanted = endpoint.lower()
+        for name, handler in self.handlers.items():
+            if name.lower() == wanted:
+                return handler
+        return None
+
+    async def aclose(self) -> None:
+        """Release the instance's connections; connectors override it."""

@@ -1,0 +1,277 @@
+"""SCIM Users on GoToMeeting (GoTo Admin API users).
+
+Target calls per operation (n = users in the account, p = target page size):
+
+=====================  ==========================================================
+GET /Users/{id}        1
+GET /Users             1 per page; ``id eq`` is 1 per id, ``userName eq`` (or an
+                       OR of them) 1; any other filter or sort reads all users:
+                       ceil(n / p), refused above ``max_scan``
+POST /Users            2 (create, read back), + 1 when ``active`` is false
+PUT /Users/{id}        2 (read, update) when no license changes, 3 when ``active``
+                       changes; 1 when nothing changes
+PATCH /Users/{id}      as PUT
+DELETE /Users/{id}     1
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
+from scimbridge.connectors.gotomeeting.client import GoToClient
+from scimbridge.connectors.gotomeeting.mappings import USER_ROWS, USER_SCHEMA, USER_TYPE
+from scimbridge.connectors.pushdown import or_equalities
+from scimbridge.connectors.scan import fetch_all, filter_exactly, page_in_gateway
+from scimbridge.errors import (
+    InvalidValue,
+    NotFound,
+    TargetConflict,
+    TargetNotFound,
+    TargetRejected,
+    TargetUnavailable,
+    Uniqueness,
+)
+from scimbridge.mapping.engine import Mapper
+from scimbridge.scim.patch import PatchOperation, apply_operations
+
+ACTIVE_MARKER = "__active__"
+
+# Sort orders the Admin API applies itself; others are applied in the gateway.
+SORTABLE = {
+    "username": "email",
+    "emails.value": "email",
+    "name.givenname": "firstName",
+    "name.familyname": "lastName",
+}
+
+LicenseSource = Callable[[], Awaitable[list[str]]]
+
+
+class GoToUsers(ResourceHandler):
+    """Serves /Users of one GoToMeeting connector instance."""
+
+    resource_type = USER_TYPE
+
+    def __init__(
+        self,
+        client: GoToClient,
+        *,
+        licenses: LicenseSource,
+        page_size: int,
+        max_scan: int,
+    ) -> None:
+        self._client = client
+        self._licenses = licenses
+        self._page_size = page_size
+        self._max_scan = max_scan
+        self.mapper = Mapper(USER_ROWS, USER_SCHEMA)
+
+    async def get(self, resource_id: str) -> Resource:
+        return self.mapper.to_scim(await self._read(resource_id))
+
+    async def query(self, query: Query) -> Page:
+        node = query.filter
+        if node is not None:
+            ids = or_equalities(node, {"id"}, USER_SCHEMA)
+            if ids is not None:
+                return await self._by_ids(ids, query)
+            emails = or_equalities(node, {"username", "emails.value"}, USER_SCHEMA)
+            if emails is not None:
+                return await self._by_emails(emails, query)
+
+        sort = SORTABLE.get((query.sort_by or "").lower()) if query.sort_by else None
+        if node is None and (query.sort_by is None or sort is not None):
+            return await self._target_page(query, sort)
+
+        reason = (
+            "this filter cannot be pushed down to GoToMeeting"
+            if node is not None
+            else (f"GoToMeeting cannot sort by {query.sort_by!r}")
+        )
+        everything = await fetch_all(self._fetch, self._page_size, self._max_scan, reason)
+        return page_in_gateway(everything, query, USER_TYPE)
+
+    async def create(self, resource: Resource) -> Resource:
+        self._check_required(resource)
+        fields = self.mapper.to_target(resource)
+        active = fields.pop(ACTIVE_MARKER, True)
+
+        licenses = await self._licenses()
+        try:
+            key = await self._client.create_user(fields, license_keys=licenses)
+        except TargetConflict as exc:
+            raise Uniqueness(
+                f"userName {fields.get('email')!r} is already in use in the GoToMeeting "
+                "account; find the existing user with filter userName eq and update it"
+            ) from exc
+        except TargetRejected as exc:
+            raise InvalidValue(f"GoToMeeting rejected the user: {exc.message}") from exc
+
+        if active is False:
+            await self._client.update_user(key, {"licenseKeys": [], "adminRoles": []})
+        return await self.get(key)
+
+    async def replace(self, resource_id: str, resource: Resource) -> Resource:
+        self._check_required(resource)
+        current = await self._read(resource_id)
+        return await self._write(resource_id, current, resource)
+
+    async def patch(self, resource_id: str, operations: list[PatchOperation]) -> Resource:
+        current = await self._read(resource_id)
+        before = self.mapper.to_scim(current)
+        after = apply_operations(before, operations, USER_TYPE)
+        missing = self.mapper.missing_required(after)
+        if missing:
+            raise InvalidValue(
+                f"the PATCH would remove required attribute(s) {', '.join(missing)}; "
+                "replace them with a new value instead"
+            )
+        if "active" in before and "active" not in after:
+            raise InvalidValue(
+                "active cannot be removed: a GoToMeeting user is always either licensed "
+                "(active) or suspended; replace it with true or false instead"
+            )
+        return await self._write(resource_id, current, after)
+
+    async def delete(self, resource_id: str) -> None:
+        try:
+            await self._client.delete_user(resource_id)
+        except (TargetNotFound, TargetUnavailable) as exc:
+            await self._raise_not_found(resource_id, exc)
+
+    async def _write(self, key: str, current: dict[str, Any], resource: Resource) -> Resource:
+        wanted = self.mapper.to_target(resource, clear_absent=True)
+        active = wanted.pop(ACTIVE_MARKER, None)
+
+        changes = {name: value for name, value in wanted.items() if current.get(name) != value}
+        if active is not None and active != _is_active(current):
+            changes.update(await self._license_change(active))
+
+        if not changes:
+            return self.mapper.to_scim(current)
+
+        try:
+            await self._client.update_user(key, changes)
+        except TargetConflict as exc:
+            raise Uniqueness(
+                f"userName {changes.get('email')!r} is already used by another GoToMeeting user"
+            ) from exc
+        except TargetRejected as exc:
+            raise InvalidValue(f"GoToMeeting rejected the update: {exc.message}") from exc
+
+        if "licenseKeys" in changes:
+            return await self.get(key)
+        return self.mapper.to_scim({**current, **changes})
+
+    async def _license_change(self, active: bool) -> dict[str, Any]:
+        if active:
+            return {"licenseKeys": await self._licenses()}
+        return {"licenseKeys": [], "adminRoles": []}
+
+    async def _read(self, key: str) -> dict[str, Any]:
+        try:
+            return await self._client.get_user(key)
+        except (TargetNotFound, TargetUnavailable) as exc:
+            await self._raise_not_found(key, exc)
+            raise  # unreachable: _raise_not_found always raises
+
+    async def _raise_not_found(self, key: str, exc: Exception) -> None:
+        """Turn a failed lookup of ``key`` into 404 when the key names no user.
+
+        GoTo has been seen answering 502 rather than 404 for a key that is not a
+        number. Keys are opaque here, so instead of guessing from their shape the
+        gateway asks the list endpoint whether the key exists.
+        """
+        if isinstance(exc, TargetUnavailable) and exc.status not in (400, 500, 502):
+            raise exc
+        if isinstance(exc, TargetUnavailable) and await self._key_exists(key):
+            raise exc
+        raise NotFound(f"User {key!r} not found") from exc
+
+    async def _key_exists(self, key: str) -> bool:
+        try:
+            page = await self._client.list_users(
+                offset=0, page_size=1, filter=f'key eq "{_escape(key)}"'
+            )
+        except TargetRejected:
+            return False
+        return page.total > 0
+
+    async def _by_ids(self, ids: list[str], query: Query) -> Page:
+        async def fetch(key: str) -> Resource | None:
+            try:
+                return await self.get(key)
+            except NotFound:
+                return None
+
+        found = await asyncio.gather(*(fetch(key) for key in dict.fromkeys(ids)))
+        resources = [resource for resource in found if resource is not None]
+        return page_in_gateway(resources, query, USER_TYPE)
+
+    async def _by_emails(self, emails: list[str], query: Query) -> Page:
+        target_filter = " or ".join(
+            f'email eq "{_escape(email)}"' for email in dict.fromkeys(emails)
+        )
+        page = await self._client.list_users(
+            offset=0, page_size=max(len(emails), 1), filter=target_filter
+        )
+        resources = filter_exactly(
+            [self.mapper.to_scim(user) for user in page.results], query.filter, USER_TYPE
+        )
+        return page_in_gateway(
+            resources,
+            Query(
+                start_index=query.start_index,
+                count=query.count,
+                sort_by=query.sort_by,
+                sort_order=query.sort_order,
+            ),
+            USER_TYPE,
+        )
+
+    async def _target_page(self, query: Query, sort_field: str | None) -> Page:
+        offset = max(query.start_index, 1) - 1
+        wanted = self._page_size if query.count is None else query.count
+        ascending = query.sort_order != "descending"
+        sort = (sort_field, ascending) if sort_field else None
+
+        if wanted == 0:
+            page = await self._client.list_users(offset=0, page_size=1, sort=sort)
+            return Page(resources=[], total_results=page.total)
+
+        collected: list[Resource] = []
+        total = 0
+        while len(collected) < wanted:
+            size = min(self._page_size, wanted - len(collected))
+            page = await self._client.list_users(
+                offset=offset + len(collected), page_size=size, sort=sort
+            )
+            total = page.total
+            collected.extend(self.mapper.to_scim(user) for user in page.results)
+            if len(page.results) < size:
+                break
+        return Page(resources=collected, total_results=total)
+
+    async def _fetch(self, offset: int, size: int) -> tuple[list[Resource], int]:
+        page = await self._client.list_users(offset=offset, page_size=size)
+        return [self.mapper.to_scim(user) for user in page.results], page.total
+
+    def _check_required(self, resource: Resource) -> None:
+        missing = self.mapper.missing_required(resource)
+        if missing:
+            raise InvalidValue(
+                f"required attribute(s) missing: {', '.join(missing)}; GoToMeeting needs an "
+                "email (userName), name.givenName and name.familyName to create a user"
+            )
+
+
+def _is_active(user: dict[str, Any]) -> bool:
+    return str(user.get("status", "")).upper() != "SUSPENDED"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')

@@ -1,0 +1,594 @@
+"""The SCIM endpoints of one connector instance (RFC 7644 §3 and §4).
+
+:class:`ScimEndpoints` turns HTTP requests into calls on the instance's
+resource handlers and their results into SCIM responses. It knows no target:
+everything target-specific sits behind :class:`~scimbridge.connectors.base.ResourceHandler`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from scimbridge.connectors.base import ConnectorInstance, Page, Query, Resource, ResourceHandler
+from scimbridge.errors import (
+    InvalidFilter,
+    InvalidSyntax,
+    InvalidValue,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
+)
+from scimbridge.scim import discovery, external_ids
+from scimbridge.scim.filtering import parse_filter, validate_filter
+from scimbridge.scim.patch import parse_patch_request
+from scimbridge.scim.projection import parse_attribute_list, project
+from scimbridge.scim.responses import (
+    LIST_SCHEMA,
+    ScimResponse,
+    content_version,
+    etag_matches,
+)
+from scimbridge.scim.schema import ResourceTypeDef
+from scimbridge.scim.validation import prepare_resource
+from scimbridge.settings import LimitSettings
+from scimbridge.store import AuditEntry, Store
+
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+JSON_TYPES = ("application/scim+json", "application/json")
+
+
+class ScimEndpoints:
+    """Serves ``/{instance}/scim/v2`` for one connector instance."""
+
+    def __init__(
+        self,
+        instance: ConnectorInstance,
+        *,
+        store: Store,
+        limits: LimitSettings,
+        base_url: str,
+    ) -> None:
+        self.instance = instance
+        self.store = store
+        self.limits = limits
+        self.base_url = base_url
+
+    # Discovery -----------------------------------------------------------
+
+    def service_provider_config(self) -> Response:
+        return ScimResponse(
+            discovery.service_provider_config(self.base_url, max_results=self.limits.max_count)
+        )
+
+    def resource_types(self, name: str | None) -> Response:
+        documents = {
+            handler.resource_type.name: discovery.resource_type_document(
+                handler.resource_type, self.base_url
+            )
+            for handler in self.instance.handlers.values()
+        }
+        if name is None:
+            return ScimResponse(discovery.list_response(list(documents.values())))
+        for key, document in documents.items():
+            if key.lower() == name.lower():
+                return ScimResponse(document)
+        raise NotFound(f"ResourceType {name!r} not found; known: {', '.join(documents)}")
+
+    def schemas(self, schema_id: str | None) -> Response:
+        documents: dict[str, dict[str, Any]] = {}
+        for handler in self.instance.handlers.values():
+            for schema in handler.resource_type.schemas():
+                documents.setdefault(schema.id, discovery.schema_document(schema, self.base_url))
+        if schema_id is None:
+            return ScimResponse(discovery.list_response(list(documents.values())))
+        for key, document in documents.items():
+            if key.lower() == schema_id.lower():
+                return ScimResponse(document)
+        raise NotFound(f"Schema {schema_id!r} not found; known: {', '.join(documents)}")
+
+    # Resources -----------------------------------------------------------
+
+    def handler(self, endpoint: str) -> ResourceHandler:
+        handler = self.instance.handler(endpoint)
+        if handler is None:
+            known = ", ".join(f"/{name}" for name in self.instance.handlers)
+            raise NotFound(f"endpoint /{endpoint} not found; this instance serves {known}")
+        return handler
+
+    async def list_resources(self, request: Request, handler: ResourceHandler) -> Response:
+        params = request.query_params
+        query = self._query(
+            handler.resource_type,
+            filter_text=params.get("filter"),
+            start_index=params.get("startIndex"),
+            count=params.get("count"),
+            sort_by=params.get("sortBy"),
+            sort_order=params.get("sortOrder"),
+            attributes=parse_attribute_list(params.get("attributes")),
+        )
+        excluded = parse_attribute_list(params.get("excludedAttributes"))
+        return await self._run_query(handler, query, excluded)
+
+    async def search(self, request: Request, handler: ResourceHandler) -> Response:
+        body = await self._search_body(request)
+        query = self._query(
+            handler.resource_type,
+            filter_text=_optional_string(body, "filter"),
+            start_index=body.get("startIndex"),
+            count=body.get("count"),
+            sort_by=_optional_string(body, "sortBy"),
+            sort_order=_optional_string(body, "sortOrder"),
+            attributes=_string_list(body, "attributes"),
+        )
+        return await self._run_query(handler, query, _string_list(body, "excludedAttributes"))
+
+    async def search_all(self, request: Request) -> Response:
+        """Answer ``POST /.search`` at the service provider root, over every resource type.
+
+        Resources come in the order of the instance's resource types. A filter
+        naming an attribute one type lacks matches nothing of that type
+        (RFC 7644 §3.4.2.1); sorting across types is not offered.
+        """
+        body = await self._search_body(request)
+        if body.get("sortBy"):
+            raise InvalidValue("sortBy is not supported on a root search; search one endpoint")
+
+        filter_text = _optional_string(body, "filter")
+        if filter_text:
+            parse_filter(
+                filter_text,
+                max_length=self.limits.max_filter_length,
+                max_depth=self.limits.max_filter_depth,
+            )
+        excluded = _string_list(body, "excludedAttributes")
+
+        pages: list[tuple[ResourceHandler, Query]] = []
+        first_error: InvalidFilter | None = None
+        for handler in self.instance.handlers.values():
+            try:
+                query = self._query(
+                    handler.resource_type,
+                    filter_text=filter_text,
+                    start_index=body.get("startIndex"),
+                    count=body.get("count"),
+                    sort_by=None,
+                    sort_order=None,
+                    attributes=_string_list(body, "attributes"),
+                )
+            except InvalidFilter as exc:
+                first_error = first_error or exc
+                continue
+            pages.append((handler, query))
+        if not pages and first_error is not None:
+            raise first_error
+
+        total = 0
+        resources: list[Resource] = []
+        for handler, query in pages:
+            counted = await self._page(handler, replace(query, start_index=1, count=0))
+            skip = max(query.start_index - 1 - total, 0)
+            room = (query.count or 0) - len(resources)
+            total += counted.total_results
+            if room <= 0 or skip >= counted.total_results:
+                continue
+            page = await self._page(handler, replace(query, start_index=skip + 1, count=room))
+            decorated = await self._decorate(handler, page.resources)
+            attributes = list(query.attributes) if query.attributes else None
+            rtype = handler.resource_type
+            resources.extend(project(r, rtype, attributes, excluded) for r in decorated)
+
+        start = pages[0][1].start_index if pages else 1
+        return ScimResponse(
+            {
+                "schemas": [LIST_SCHEMA],
+                "totalResults": total,
+                "startIndex": start,
+                "itemsPerPage": len(resources),
+                "Resources": resources,
+            }
+        )
+
+    async def _search_body(self, request: Request) -> dict[str, Any]:
+        body = await self._json_body(request)
+        if not isinstance(body, dict):
+            raise InvalidSyntax("a search request must be a JSON object")
+        schemas = body.get("schemas")
+        if schemas is not None and SEARCH_SCHEMA not in (
+            schemas if isinstance(schemas, list) else []
+        ):
+            raise InvalidValue(f"a search request's schemas must contain {SEARCH_SCHEMA}")
+        return body
+
+    async def get(self, request: Request, handler: ResourceHandler, resource_id: str) -> Response:
+        resource = await handler.get(resource_id)
+        decorated = await self._decorate(handler, [resource])
+        version = decorated[0]["meta"]["version"]
+        if etag_matches(request.headers.get("if-none-match"), version):
+            return Response(status_code=304, headers={"ETag": version})
+        return self._resource_response(request, handler, decorated[0])
+
+    async def create(self, request: Request, handler: ResourceHandler) -> Response:
+        resource = prepare_resource(await self._json_body(request), handler.resource_type)
+        external_id = external_ids.check_external_id(resource.pop("externalId", None))
+        created = await handler.create(resource)
+        decorated = await self._record_write(
+            request, handler, created, "POST", external_id, created=True
+        )
+        return self._resource_response(request, handler, decorated, status=201)
+
+    async def replace(
+        self, request: Request, handler: ResourceHandler, resource_id: str
+    ) -> Response:
+        body = await self._json_body(request)
+        resource = prepare_resource(body, handler.resource_type)
+        external_id = external_ids.check_external_id(resource.pop("externalId", None))
+        await self._check_precondition(request, handler, resource_id)
+        replaced = await handler.replace(resource_id, resource)
+        decorated = await self._record_write(request, handler, replaced, "PUT", external_id)
+        return self._resource_response(request, handler, decorated)
+
+    async def patch(self, request: Request, handler: ResourceHandler, resource_id: str) -> Response:
+        rtype = handler.resource_type
+        parsed = parse_patch_request(await self._json_body(request), rtype)
+        await self._check_precondition(request, handler, resource_id)
+
+        stored = await self.store.external_ids.get_many(
+            self.instance.name, rtype.name, [resource_id]
+        )
+        operations, external_id, _ = external_ids.take_external_id(
+            external_ids.split_pathless(parsed), stored.get(resource_id)
+        )
+        patched = await handler.patch(resource_id, operations)
+        decorated = await self._record_write(request, handler, patched, "PATCH", external_id)
+        return self._resource_response(request, handler, decorated)
+
+    async def delete(
+        self, request: Request, handler: ResourceHandler, resource_id: str
+    ) -> Response:
+        await self._check_precondition(request, handler, resource_id)
+        await handler.delete(resource_id)
+        kind = handler.resource_type.name
+        await self.store.meta.forget(self.instance.name, kind, resource_id)
+        await self.store.external_ids.forget(self.instance.name, kind, resource_id)
+        await self._audit(request, kind, resource_id, "DELETE", 204)
+        return Response(status_code=204)
+
+    # Helpers -------------------------------------------------------------
+
+    def _query(
+        self,
+        rtype: ResourceTypeDef,
+        *,
+        filter_text: str | None,
+        start_index: Any,
+        count: Any,
+        sort_by: str | None,
+        sort_order: str | None,
+        attributes: list[str] | None,
+    ) -> Query:
+        node = None
+        if filter_text is not None and filter_text.strip():
+            node = parse_filter(
+                filter_text,
+                max_length=self.limits.max_filter_length,
+                max_depth=self.limits.max_filter_depth,
+            )
+            validate_filter(node, rtype)
+
+        index = _integer(start_index, "startIndex", default=1)
+        size = _integer(count, "count", default=self.limits.default_count)
+        order = sort_order or "ascending"
+        if order.lower() not in ("ascending", "descending"):
+            raise InvalidValue(f"sortOrder {sort_order!r} is invalid; use ascending or descending")
+        if sort_by is not None and rtype.resolve(*_split_urn(sort_by)) is None:
+            raise InvalidValue(f"sortBy {sort_by!r} names no attribute of {rtype.name}")
+
+        return Query(
+            filter=node,
+            start_index=max(index, 1),
+            count=min(max(size, 0), self.limits.max_count),
+            sort_by=sort_by or None,
+            sort_order=order.lower(),
+            attributes=tuple(attributes) if attributes else None,
+        )
+
+    async def _run_query(
+        self, handler: ResourceHandler, query: Query, excluded: list[str] | None
+    ) -> Response:
+        page = await self._page(handler, query)
+        decorated = await self._decorate(handler, page.resources)
+        rtype = handler.resource_type
+        attributes = list(query.attributes) if query.attributes else None
+        resources = [project(resource, rtype, attributes, excluded) for resource in decorated]
+        return ScimResponse(
+            {
+                "schemas": [LIST_SCHEMA],
+                "totalResults": page.total_results,
+                "startIndex": query.start_index,
+                "itemsPerPage": len(resources),
+                "Resources": resources,
+            }
+        )
+
+    async def _page(self, handler: ResourceHandler, query: Query) -> Page:
+        """Run a query on the handler, or on the store for ``externalId eq`` filters."""
+        wanted = None
+        if query.filter is not None:
+            wanted = external_ids.filter_values(query.filter, handler.resource_type.schema.id)
+        if wanted is not None:
+            return await self._by_external_ids(handler, query, wanted)
+        return await handler.query(query)
+
+    async def _by_external_ids(
+        self, handler: ResourceHandler, query: Query, values: list[str]
+    ) -> Page:
+        """Answer ``externalId eq`` filters from the store, then read each resource."""
+        kind = handler.resource_type.name
+        found = await self.store.external_ids.find(self.instance.name, kind, values)
+        ids = list(dict.fromkeys(rid for value in values for rid in found.get(value, [])))
+        resources: list[Resource] = []
+        for resource_id in ids:
+            try:
+                resources.append(await handler.get(resource_id))
+            except NotFound:
+                continue
+        start = query.start_index - 1
+        end = None if query.count is None else start + query.count
+        return Page(resources=resources[start:end], total_results=len(resources))
+
+    async def _decorate(
+        self, handler: ResourceHandler, resources: list[Resource]
+    ) -> list[Resource]:
+        """Add ``externalId``, ``schemas`` and ``meta`` to resources read from the target."""
+        kind = handler.resource_type.name
+        known = await self.store.external_ids.get_many(
+            self.instance.name, kind, [resource["id"] for resource in resources]
+        )
+        for resource in resources:
+            if resource["id"] in known:
+                resource["externalId"] = known[resource["id"]]
+        versions = [(resource["id"], content_version(resource)) for resource in resources]
+        metas = await self.store.meta.observe(self.instance.name, kind, versions)
+        return [
+            self._with_meta(
+                handler,
+                resource,
+                version,
+                metas[resource["id"]].created,
+                metas[resource["id"]].last_modified,
+            )
+            for resource, (_, version) in zip(resources, versions, strict=True)
+        ]
+
+    async def _record_write(
+        self,
+        request: Request,
+        handler: ResourceHandler,
+        resource: Resource,
+        method: str,
+        external_id: str | None,
+        *,
+        created: bool = False,
+    ) -> Resource:
+        kind = handler.resource_type.name
+        await self.store.external_ids.set(self.instance.name, kind, resource["id"], external_id)
+        if external_id is not None:
+            resource = {**resource, "externalId": external_id}
+        version = content_version(resource)
+        meta = await self.store.meta.record_write(
+            self.instance.name, kind, resource["id"], version, created=created
+        )
+        await self._audit(request, kind, resource["id"], method, 201 if created else 200)
+        return self._with_meta(handler, resource, version, meta.created, meta.last_modified)
+
+    def _with_meta(
+        self,
+        handler: ResourceHandler,
+        resource: Resource,
+        version: str,
+        created: datetime,
+        last_modified: datetime,
+    ) -> Resource:
+        rtype = handler.resource_type
+        decorated = {"schemas": _schemas_of(resource, rtype), **resource}
+        self._add_references(decorated, rtype)
+        decorated["meta"] = {
+            "resourceType": rtype.name,
+            "created": _timestamp(created),
+            "lastModified": _timestamp(last_modified),
+            "location": self.location(rtype, resource["id"]),
+            "version": version,
+        }
+        return decorated
+
+    def _add_references(self, resource: Resource, rtype: ResourceTypeDef) -> None:
+        """Fill in ``$ref`` of entries such as ``members`` and ``groups`` from their ``value``.
+
+        Targets return bare keys; the URI of the referenced resource is the
+        gateway's own, so it is added here for every multi-valued attribute
+        whose ``$ref`` sub-attribute names a resource type of this instance.
+        """
+        for attribute in rtype.schema.attributes:
+            ref = attribute.sub_attribute("$ref")
+            entries = resource.get(attribute.name)
+            if ref is None or not isinstance(entries, list):
+                continue
+            endpoint = self._endpoint_of(ref.reference_types)
+            if endpoint is None:
+                continue
+            for entry in entries:
+                if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+                    entry.setdefault(
+                        "$ref", f"{self.base_url}{endpoint}/{quote(entry['value'], safe='')}"
+                    )
+
+    def _endpoint_of(self, reference_types: tuple[str, ...]) -> str | None:
+        for handler in self.instance.handlers.values():
+            if handler.resource_type.name in reference_types:
+                return handler.resource_type.endpoint
+        return None
+
+    def location(self, rtype: ResourceTypeDef, resource_id: str) -> str:
+        return f"{self.base_url}{rtype.endpoint}/{quote(resource_id, safe='')}"
+
+    def _resource_response(
+        self,
+        request: Request,
+        handler: ResourceHandler,
+        resource: Resource,
+        *,
+        status: int = 200,
+    ) -> Response:
+        params = request.query_params
+        projected = project(
+            resource,
+            handler.resource_type,
+            parse_attribute_list(params.get("attributes")),
+            parse_attribute_list(params.get("excludedAttributes")),
+        )
+        headers = {"ETag": resource["meta"]["version"]}
+        if status == 201:
+            headers["Location"] = resource["meta"]["location"]
+        return ScimResponse(projected, status_code=status, headers=headers)
+
+    async def _check_precondition(
+        self, request: Request, handler: ResourceHandler, resource_id: str
+    ) -> None:
+        """Compare If-Match with the current version before a write (RFC 7644 §3.14).
+
+        NOTE: the check and the write are two target calls, so a change made
+        between them by another client is not detected; targets offer no
+        conditional write to close that gap.
+        """
+        expected = request.headers.get("if-match")
+        if expected is None:
+            return
+        current = await handler.get(resource_id)
+        kind = handler.resource_type.name
+        known = await self.store.external_ids.get_many(self.instance.name, kind, [resource_id])
+        if resource_id in known:
+            current["externalId"] = known[resource_id]
+        version = content_version(current)
+        if not etag_matches(expected, version):
+            raise PreconditionFailed(
+                f"{handler.resource_type.name} {resource_id!r} has version {version}, not "
+                f"{expected}; read it again and retry with the new ETag"
+            )
+
+    async def _json_body(self, request: Request) -> Any:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type and content_type not in JSON_TYPES:
+            raise UnsupportedMediaType(
+                f"Content-Type {content_type!r} is not supported; send application/scim+json"
+            )
+
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.limits.max_body_bytes:
+            raise PayloadTooLarge(_too_large(self.limits.max_body_bytes))
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.limits.max_body_bytes:
+                raise PayloadTooLarge(_too_large(self.limits.max_body_bytes))
+
+        if not body.strip():
+            raise InvalidSyntax("the request body is empty; send a JSON object")
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InvalidSyntax(f"the request body is not valid JSON: {exc}") from exc
+
+    async def _audit(
+        self, request: Request, kind: str, resource_id: str, method: str, status: int
+    ) -> None:
+        state = request.scope.get("state", {})
+        await self.store.audit.record(
+            AuditEntry(
+                time=datetime.now(UTC),
+                instance=self.instance.name,
+                client_id=state.get("client_id"),
+                method=method,
+                resource_type=kind,
+                resource_id=resource_id,
+                target_calls=_target_calls(state),
+                status=status,
+                detail="",
+            )
+        )
+
+
+def method_not_allowed(method: str, allowed: str) -> MethodNotAllowed:
+    return MethodNotAllowed(f"method {method} is not allowed here; allowed: {allowed}")
+
+
+def _target_calls(state: Mapping[str, Any]) -> int:
+    cell = state.get("target_calls")
+    return int(cell[0]) if isinstance(cell, list) and cell else 0
+
+
+def _schemas_of(resource: Resource, rtype: ResourceTypeDef) -> list[str]:
+    present = [rtype.schema.id]
+    for extension in rtype.extensions:
+        if extension.id in resource:
+            present.append(extension.id)
+    return present
+
+
+def _timestamp(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _integer(value: Any, name: str, *, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise InvalidValue(f"{name} must be an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise InvalidValue(f"{name} must be an integer, got {value!r}")
+
+
+def _optional_string(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidValue(f"{name} must be a string, got {value!r}")
+
+
+def _string_list(body: Mapping[str, Any], name: str) -> list[str] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return parse_attribute_list(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    raise InvalidValue(f"{name} must be a list of attribute names")
+
+
+def _split_urn(path: str) -> tuple[str | None, str]:
+    if path.lower().startswith("urn:"):
+        urn, _, attr = path.rpartition(":")
+        return urn, attr.split(".")[0]
+    return None, path.split(".")[0]
+
+
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than {limit} bytes (setting limits.max_body_bytes)"

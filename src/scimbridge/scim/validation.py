@@ -1,0 +1,132 @@
+"""Checks and normalisation of resources sent by SCIM clients (POST and PUT bodies).
+
+The rules are tolerant where real clients differ harmlessly from RFC 7643 and
+strict where a wrong value would reach the target:
+
+- attribute names are matched case-insensitively and rewritten to the schema's spelling;
+- ``"True"`` / ``"False"`` strings are accepted for booleans (Entra ID sends them);
+- a value of the wrong type is rejected with 400 ``invalidValue`` naming the attribute;
+- attributes the schema does not define are dropped, as are read-only ones,
+  which RFC 7644 §3.3 says a service provider ignores on input;
+- ``schemas``, when sent, must name only schemas of the resource type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from scimbridge.errors import InvalidSyntax, InvalidValue
+from scimbridge.scim.schema import AttributeDef, AttributeType, Mutability, ResourceTypeDef
+
+_KEEP = {"schemas", "id", "externalid", "meta"}
+
+
+def prepare_resource(body: Any, rtype: ResourceTypeDef) -> dict[str, Any]:
+    """Return a normalised copy of a resource body, or raise a SCIM error."""
+    if not isinstance(body, dict):
+        raise InvalidSyntax(f"the request body must be a JSON object describing a {rtype.name}")
+
+    _check_schemas(body.get("schemas"), rtype)
+    resource: dict[str, Any] = {"schemas": rtype.schema_ids[:1]}
+    for key, value in body.items():
+        lowered = key.lower()
+        if lowered in _KEEP:
+            if lowered == "externalid" and value is not None:
+                resource["externalId"] = _string(value, "externalId")
+            continue
+        extension = rtype.extension(key)
+        if extension is not None:
+            if not isinstance(value, Mapping):
+                raise InvalidValue(f"extension {key} must be a JSON object")
+            resource[extension.id] = _prepare_attributes(
+                value, extension.attributes, prefix=f"{extension.id}:"
+            )
+            continue
+        attribute = rtype.schema.attribute(key)
+        if attribute is None or value is None:
+            continue
+        prepared = _prepare_value(value, attribute, attribute.name)
+        if attribute.mutability is not Mutability.READ_ONLY:
+            resource[attribute.name] = prepared
+    return resource
+
+
+def _check_schemas(schemas: Any, rtype: ResourceTypeDef) -> None:
+    if schemas is None:
+        return
+    if not isinstance(schemas, list) or not all(isinstance(item, str) for item in schemas):
+        raise InvalidSyntax("schemas must be a list of schema URNs")
+    known = {urn.lower() for urn in rtype.schema_ids}
+    unknown = [urn for urn in schemas if urn.lower() not in known]
+    if unknown:
+        raise InvalidValue(
+            f"schemas names {', '.join(unknown)}, which the {rtype.name} resource type does not "
+            f"have; use {', '.join(rtype.schema_ids)}"
+        )
+
+
+def _prepare_attributes(
+    values: Mapping[str, Any], attributes: tuple[AttributeDef, ...], prefix: str
+) -> dict[str, Any]:
+    prepared: dict[str, Any] = {}
+    by_name = {attribute.name.lower(): attribute for attribute in attributes}
+    for key, value in values.items():
+        attribute = by_name.get(key.lower())
+        if attribute is None or value is None:
+            continue
+        checked = _prepare_value(value, attribute, f"{prefix}{attribute.name}")
+        if attribute.mutability is not Mutability.READ_ONLY:
+            prepared[attribute.name] = checked
+    return prepared
+
+
+def _prepare_value(value: Any, attribute: AttributeDef, path: str) -> Any:
+    if attribute.multi_valued:
+        items = value if isinstance(value, list) else [value]
+        return [_prepare_single(item, attribute, path) for item in items if item is not None]
+    if isinstance(value, list):
+        raise InvalidValue(f"{path} takes a single value, not a list")
+    return _prepare_single(value, attribute, path)
+
+
+def _prepare_single(value: Any, attribute: AttributeDef, path: str) -> Any:
+    kind = attribute.type
+    if kind is AttributeType.COMPLEX:
+        if not isinstance(value, Mapping):
+            raise InvalidValue(f"{path} must be a JSON object with sub-attributes")
+        return _prepare_attributes(value, attribute.sub_attributes, prefix=f"{path}.")
+    if kind is AttributeType.BOOLEAN:
+        return coerce_boolean(value, path)
+    if kind is AttributeType.INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidValue(f"{path} must be an integer, got {value!r}")
+        return value
+    if kind is AttributeType.DECIMAL:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidValue(f"{path} must be a number, got {value!r}")
+        return value
+    if kind is AttributeType.DATETIME:
+        text = _string(value, path)
+        try:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise InvalidValue(f"{path} must be an ISO 8601 date-time, got {text!r}") from exc
+        return text
+    return _string(value, path)
+
+
+def coerce_boolean(value: Any, path: str) -> bool:
+    """Accept JSON booleans and the strings "true"/"false" in any case."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise InvalidValue(f"{path} must be true or false, got {value!r}")
+
+
+def _string(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(f"{path} must be a string, got {value!r}")
+    return value

@@ -1,0 +1,190 @@
+"""Gateway settings: a TOML file, then environment overrides, then command-line options.
+
+With no file, the settings are the sandbox: one ``gotomeeting`` connector
+instance talking to the bundled GoToMeeting emulator on 127.0.0.1, and gateway
+state in ``var/scimbridge.db`` under the data folder.
+
+Environment overrides use the prefix ``SCIMBRIDGE_`` and a double underscore
+between levels; the value is read as TOML when it parses, else as a string::
+
+    SCIMBRIDGE_SERVER__PORT=9000
+    SCIMBRIDGE_INSTANCES__GOTOMEETING__CLIENT_SECRET=...
+    SCIMBRIDGE_EMULATORS__GOTOMEETING__RATE_LIMIT_PER_SECOND=0
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from scimbridge.errors import ConfigurationError
+
+ENV_PREFIX = "SCIMBRIDGE_"
+DEFAULT_PORT = 8080
+DEFAULT_EMULATOR_PORT = 8091
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(DEFAULT_PORT, ge=0, le=65535)
+    public_url: str | None = None
+    """Base URL clients use, when a proxy sits in front; the default is http://host:port."""
+
+
+class StoreSettings(_Strict):
+    url: str | None = None
+    """SQLAlchemy URL; the default is a SQLite file ``scimbridge.db`` in the data folder."""
+    cache_url: str | None = None
+    """``redis://host:port/db`` for a cache shared by several gateway processes."""
+
+
+class LimitSettings(_Strict):
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    max_filter_length: int = Field(4096, ge=16)
+    max_filter_depth: int = Field(32, ge=1)
+    default_count: int = Field(100, ge=1)
+    max_count: int = Field(1000, ge=1)
+
+
+class AuthSettings(_Strict):
+    tokens: list[SecretStr] = Field(default_factory=list)
+    """Bearer tokens accepted on every instance's SCIM endpoints."""
+
+
+class GoToMeetingInstance(_Strict):
+    """Supervisor configuration of a GoToMeeting connector instance."""
+
+    connector: Literal["gotomeeting"] = "gotomeeting"
+    target_url: str = f"http://127.0.0.1:{DEFAULT_EMULATOR_PORT}/admin/rest/v1"
+    token_url: str = f"http://127.0.0.1:{DEFAULT_EMULATOR_PORT}/oauth/token"
+    account_key: str | None = None
+    """The GoTo account key; when empty it is read from ``GET /me`` at start."""
+    client_id: str = "sandbox-client"
+    client_secret: SecretStr = SecretStr("sandbox-secret")
+    grant: Literal["password", "refresh_token", "personal_access_token"] = "password"
+    username: str | None = "admin@sandbox.example.com"
+    password: SecretStr | None = SecretStr("sandbox-password")
+    refresh_token: SecretStr | None = None
+    personal_access_token: SecretStr | None = None
+    license_keys: list[str] = Field(default_factory=list)
+    """Licenses given to created or re-activated users; empty means every G2M license."""
+    page_size: int = Field(100, ge=1, le=1000)
+    """Page size of target list calls."""
+    max_scan: int = Field(10_000, ge=1)
+    """Most objects read to answer a filter or sort the target cannot answer itself."""
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+class GoToMeetingEmulator(_Strict):
+    """The bundled GoToMeeting emulator, started beside the gateway when enabled."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(DEFAULT_EMULATOR_PORT, ge=0, le=65535)
+    state_path: str | None = None
+    """SQLite file of the emulator; the default is ``gotomeeting-emulator.db`` in data_dir."""
+    rate_limit_per_second: float = Field(10.0, ge=0)
+    latency_seconds: float = Field(0.0, ge=0)
+
+
+class EmulatorSettingsGroup(_Strict):
+    gotomeeting: GoToMeetingEmulator = Field(default_factory=GoToMeetingEmulator)
+
+
+class Settings(_Strict):
+    data_dir: str = "var"
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    instances: dict[str, GoToMeetingInstance] = Field(
+        default_factory=lambda: {"gotomeeting": GoToMeetingInstance()}
+    )
+    emulators: EmulatorSettingsGroup = Field(default_factory=EmulatorSettingsGroup)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser()
+
+    @property
+    def store_url(self) -> str:
+        if self.store.url:
+            return self.store.url
+        return f"sqlite+aiosqlite:///{(self.data_path / 'scimbridge.db').resolve()}"
+
+    def public_base(self) -> str:
+        if self.server.public_url:
+            return self.server.public_url.rstrip("/")
+        return f"http://{self.server.host}:{self.server.port}"
+
+
+def load_settings(
+    path: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read the settings file (if any), apply environment overrides, then ``overrides``."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigurationError(f"settings file {path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError(f"settings file {path} is not valid TOML: {exc}") from exc
+
+    _apply_environment(data, os.environ if environ is None else environ)
+    for dotted, value in (overrides or {}).items():
+        _set_path(data, dotted.split("."), value)
+
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc)) from exc
+
+
+def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        keys = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+        # Other SCIMBRIDGE_ variables (such as SCIMBRIDGE_TOKEN) are not settings.
+        if keys[0] in Settings.model_fields:
+            _set_path(data, keys, _parse_value(raw))
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
+    node = data
+    for key in keys[:-1]:
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigurationError(
+                f"setting {'.'.join(keys)} overrides a value that is not a table"
+            )
+        node = child
+    node[keys[-1]] = value
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error["loc"])
+        problems.append(f"{location}: {error['msg']}")
+    return "invalid settings: " + "; ".join(problems)

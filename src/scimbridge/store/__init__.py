@@ -1,0 +1,27 @@
+"""The gateway store and cache.
+
+The store keeps in SQL what the target API cannot: SCIM ``meta`` dates and
+``externalId`` per resource, and an audit log of writes. The cache keeps
+short-lived values such as target access tokens. Both raise
+:class:`scimbridge.errors.StoreError` on failure.
+"""
+
+from scimbridge.store.audit import AuditEntry, AuditLog
+from scimbridge.store.cache import Cache, MemoryCache, RedisCache, open_cache
+from scimbridge.store.external_ids import ExternalIdStore
+from scimbridge.store.metadata import MetadataStore, ResourceMeta
+from scimbridge.store.store import Store, open_store
+
+__all__ = [
+    "AuditEntry",
+    "AuditLog",
+    "Cache",
+    "ExternalIdStore",
+    "MemoryCache",
+    "MetadataStore",
+    "RedisCache",
+    "ResourceMeta",
+    "Store",
+    "open_cache",
+    "open_store",
+]
