@@ -20,7 +20,7 @@ from scimbridge.emulators.gotomeeting import create_app as create_gotomeeting_em
 from scimbridge.observability import Metrics
 from scimbridge.scim.endpoints import ScimEndpoints
 from scimbridge.settings import Settings
-from scimbridge.store import Store, open_store
+from scimbridge.store import Store, open_cache, open_store
 
 
 @dataclass
@@ -41,6 +41,8 @@ class Runtime:
     async def aclose(self) -> None:
         for instance in self.instances.values():
             await instance.aclose()
+        for close in self.closers:
+            await close()
         await self.store.close()
 
 
@@ -74,13 +76,15 @@ async def build_runtime(settings: Settings, *, token: str | None = None) -> Runt
         tokens.append(generated)
 
     store = await open_store(settings.store_url)
+    cache = open_cache(settings.store.cache_url, settings.store.cache_prefix)
     instances: dict[str, ConnectorInstance] = {}
     try:
         for name, cfg in settings.instances.items():
-            instances[name] = await open_gotomeeting(name, cfg)
+            instances[name] = await open_gotomeeting(name, cfg, cache=cache)
     except BaseException:
         for instance in instances.values():
             await instance.aclose()
+        await cache.close()
         await store.close()
         raise
 
@@ -93,7 +97,9 @@ async def build_runtime(settings: Settings, *, token: str | None = None) -> Runt
         for name, instance in instances.items()
     }
     app = create_app(Gateway(endpoints, tokens, metrics))
-    return Runtime(settings, store, instances, tokens, app, generated_token=generated)
+    runtime = Runtime(settings, store, instances, tokens, app, generated_token=generated)
+    runtime.closers.append(cache.close)
+    return runtime
 
 
 def _server(app: ASGIApp, host: str, port: int) -> uvicorn.Server:

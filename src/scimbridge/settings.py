@@ -44,7 +44,10 @@ class StoreSettings(_Strict):
     url: str | None = None
     """SQLAlchemy URL; the default is a SQLite file ``scimbridge.db`` in the data folder."""
     cache_url: str | None = None
-    """``redis://host:port/db`` for a cache shared by several gateway processes."""
+    """``redis://host:port/db`` for a cache shared by several gateway processes
+    (target access tokens); the default keeps the cache in the process."""
+    cache_prefix: str = "scimbridge:"
+    """Prefix of every key the gateway writes in Redis."""
 
 
 class LimitSettings(_Strict):

@@ -10,6 +10,7 @@ a new refresh token only when it rotates it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import httpx
 import structlog
 
 from scimbridge.errors import ConfigurationError, TargetAuthError, TargetUnavailable
+from scimbridge.store.cache import Cache
 
 log = structlog.get_logger("scimbridge.oauth")
 
@@ -70,11 +72,24 @@ class OAuthGrant:
 
 
 class TokenProvider:
-    """Hands out a valid ``Authorization`` header value for one target account."""
+    """Hands out a valid ``Authorization`` header value for one target account.
 
-    def __init__(self, grant: OAuthGrant, *, target_name: str, timeout: float = 30.0) -> None:
+    With a shared cache (Redis), gateway processes serving the same instance
+    reuse one access token instead of each asking the token endpoint.
+    """
+
+    def __init__(
+        self,
+        grant: OAuthGrant,
+        *,
+        target_name: str,
+        timeout: float = 30.0,
+        cache: Cache | None = None,
+    ) -> None:
         self._grant = grant
         self._target_name = target_name
+        self._cache = cache
+        self._cache_key = _cache_key(grant)
         self._refresh_token = grant.refresh_token
         self._access_token: str | None = None
         self._expires_at = 0.0
@@ -93,8 +108,24 @@ class TokenProvider:
             valid = self._access_token is not None and time.monotonic() < self._expires_at
             if fresh or (valid and not force_refresh):
                 return f"Bearer {self._access_token}"
-            await self._fetch()
+            if not await self._load_shared(stale):
+                await self._fetch()
             return f"Bearer {self._access_token}"
+
+    async def _load_shared(self, rejected: str | None) -> bool:
+        """Take a token another process cached, unless it is the one just rejected."""
+        if self._cache is None:
+            return False
+        cached = await self._cache.get(self._cache_key)
+        if cached is None:
+            return False
+        token, _, expires_at = cached.rpartition(" ")
+        remaining = float(expires_at) - time.time() if expires_at.replace(".", "").isdigit() else 0
+        if not token or token == rejected or remaining <= EXPIRY_MARGIN:
+            return False
+        self._access_token = token
+        self._expires_at = time.monotonic() + remaining - EXPIRY_MARGIN
+        return True
 
     async def _fetch(self) -> None:
         try:
@@ -118,6 +149,8 @@ class TokenProvider:
         new_refresh = payload.get("refresh_token")
         if isinstance(new_refresh, str) and new_refresh:
             self._refresh_token = new_refresh
+        if self._cache is not None and lifetime > EXPIRY_MARGIN:
+            await self._cache.set(self._cache_key, f"{token} {time.time() + lifetime}", lifetime)
         log.info("oauth_token_issued", target=self._target_name, expires_in=lifetime)
 
     async def _post(self, form: Mapping[str, str]) -> dict[str, object]:
@@ -154,6 +187,13 @@ class TokenProvider:
         if not isinstance(payload, dict):
             raise TargetUnavailable(f"{self._target_name} token response is not a JSON object")
         return payload
+
+
+def _cache_key(grant: OAuthGrant) -> str:
+    """A cache key naming the account a token is for, without any secret in it."""
+    who = grant.username or grant.grant_type
+    digest = hashlib.sha256(f"{grant.token_url}|{grant.client_id}|{who}".encode()).hexdigest()
+    return f"oauth-token:{digest[:32]}"
 
 
 def _oauth_error(response: httpx.Response) -> str:

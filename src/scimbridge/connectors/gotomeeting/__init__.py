@@ -13,6 +13,7 @@ from scimbridge.connectors.http import TargetHttp
 from scimbridge.connectors.oauth import OAuthGrant, TokenProvider
 from scimbridge.errors import ConfigurationError
 from scimbridge.settings import GoToMeetingInstance
+from scimbridge.store.cache import Cache
 
 
 @dataclass
@@ -73,7 +74,9 @@ class GoToMeetingInstanceHandle(ConnectorInstance):
         await self._tokens.aclose()
 
 
-async def open_gotomeeting(name: str, cfg: GoToMeetingInstance) -> GoToMeetingInstanceHandle:
+async def open_gotomeeting(
+    name: str, cfg: GoToMeetingInstance, *, cache: Cache | None = None
+) -> GoToMeetingInstanceHandle:
     """Build a GoToMeeting instance; reads the account key from ``GET /me`` when not configured."""
     grant = OAuthGrant(
         token_url=cfg.token_url,
@@ -87,7 +90,7 @@ async def open_gotomeeting(name: str, cfg: GoToMeetingInstance) -> GoToMeetingIn
             cfg.personal_access_token.get_secret_value() if cfg.personal_access_token else None
         ),
     )
-    tokens = TokenProvider(grant, target_name=TARGET_NAME, timeout=cfg.timeout_seconds)
+    tokens = TokenProvider(grant, target_name=TARGET_NAME, timeout=cfg.timeout_seconds, cache=cache)
     http = TargetHttp(
         cfg.target_url.rstrip("/"),
         target_name=TARGET_NAME,
