@@ -77,6 +77,8 @@ def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         instance_name = request.path_params["instance"]
         request.scope.setdefault("state", {})["instance"] = instance_name
         try:
+            # Authenticate first, so instance names are only shown to clients with a token.
+            request.scope["state"]["client_id"] = gateway.authenticate(request)
             endpoints = gateway.endpoints.get(instance_name)
             if endpoints is None:
                 return error_response(
@@ -84,7 +86,6 @@ def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                     f"no connector instance named {instance_name!r}; known: "
                     f"{', '.join(gateway.endpoints) or 'none'}",
                 )
-            request.scope["state"]["client_id"] = gateway.authenticate(request)
             return await handler(request, endpoints)
         except ScimError as exc:
             response = scim_error_response(exc)

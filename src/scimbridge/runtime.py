@@ -21,6 +21,7 @@ from scimbridge.observability import Metrics
 from scimbridge.scim.endpoints import ScimEndpoints
 from scimbridge.settings import Settings
 from scimbridge.store import Store, open_cache, open_store
+from scimbridge.store.state_cache import StateCache
 
 
 @dataclass
@@ -92,7 +93,11 @@ async def build_runtime(settings: Settings, *, token: str | None = None) -> Runt
     base = settings.public_base()
     endpoints = {
         name: ScimEndpoints(
-            instance, store=store, limits=settings.limits, base_url=f"{base}/{name}/scim/v2"
+            instance,
+            store=store,
+            limits=settings.limits,
+            base_url=f"{base}/{name}/scim/v2",
+            state_cache=StateCache(ttl=settings.store.state_cache_seconds),
         )
         for name, instance in instances.items()
     }

@@ -30,7 +30,9 @@ DEFAULT_EMULATOR_PORT = 8091
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Numbers become strings where a string is expected, so an environment
+    # override such as ACCOUNT_KEY=5120447391836620487 (read as TOML) still works.
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
 class ServerSettings(_Strict):
@@ -48,6 +50,10 @@ class StoreSettings(_Strict):
     (target access tokens); the default keeps the cache in the process."""
     cache_prefix: str = "scimbridge:"
     """Prefix of every key the gateway writes in Redis."""
+    state_cache_seconds: float = Field(30.0, ge=0)
+    """How long a process reuses the meta dates and externalId it last read or
+    wrote for a resource whose content is unchanged; 0 reads the store every time.
+    Only processes sharing one PostgreSQL store can see a value this much out of date."""
 
 
 class LimitSettings(_Strict):

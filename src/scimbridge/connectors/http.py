@@ -3,7 +3,7 @@
 It owns the pooled ``httpx.AsyncClient``, counts target calls per SCIM request,
 retries throttled and failed idempotent calls with bounded back-off, and
 translates httpx exceptions and error statuses into :class:`TargetError`
-subclasses. It is the only module of the connectors that imports httpx.
+subclasses, so connector code above it never handles an httpx exception.
 """
 
 from __future__ import annotations
@@ -116,7 +116,13 @@ class TargetHttp:
         attempt = 0
         while True:
             attempt += 1
-            response = await self._send(method, path, params, json, force_token=False)
+            try:
+                response = await self._send(method, path, params, json, force_token=False)
+            except TargetUnavailable:
+                if method not in IDEMPOTENT or attempt >= self._retry.attempts:
+                    raise
+                await asyncio.sleep(self._backoff(attempt))
+                continue
             if response.status_code in (401, 403) and self._auth is not None and not refreshed:
                 refreshed = True
                 response = await self._send(method, path, params, json, force_token=True)
@@ -169,7 +175,7 @@ class TargetHttp:
             return None
 
         status = response.status_code
-        backoff: float = self._retry.base_delay * 2.0 ** (attempt - 1) * (1 + random.random() / 4)
+        backoff = self._backoff(attempt)
         if status == 429:
             wait = _retry_after(response)
             delay = wait if wait is not None else backoff
@@ -177,6 +183,10 @@ class TargetHttp:
         if status in (502, 503, 504) and method in IDEMPOTENT:
             return backoff
         return None
+
+    def _backoff(self, attempt: int) -> float:
+        jitter = 1 + random.random() / 4
+        return float(self._retry.base_delay * 2.0 ** (attempt - 1) * jitter)
 
     def _translate(self, response: httpx.Response) -> TargetError:
         code, message = self._parse_error(response)

@@ -42,6 +42,7 @@ from scimbridge.scim.schema import ResourceTypeDef
 from scimbridge.scim.validation import prepare_resource
 from scimbridge.settings import LimitSettings
 from scimbridge.store import AuditEntry, Store
+from scimbridge.store.state_cache import ResourceState, StateCache
 
 SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 JSON_TYPES = ("application/scim+json", "application/json")
@@ -57,9 +58,11 @@ class ScimEndpoints:
         store: Store,
         limits: LimitSettings,
         base_url: str,
+        state_cache: StateCache | None = None,
     ) -> None:
         self.instance = instance
         self.store = store
+        self.state_cache = state_cache or StateCache(ttl=0)
         self.limits = limits
         self.base_url = base_url
 
@@ -260,6 +263,7 @@ class ScimEndpoints:
         kind = handler.resource_type.name
         await self.store.meta.forget(self.instance.name, kind, resource_id)
         await self.store.external_ids.forget(self.instance.name, kind, resource_id)
+        self.state_cache.drop((self.instance.name, kind, resource_id))
         await self._audit(request, kind, resource_id, "DELETE", 204)
         return Response(status_code=204)
 
@@ -349,26 +353,61 @@ class ScimEndpoints:
     async def _decorate(
         self, handler: ResourceHandler, resources: list[Resource]
     ) -> list[Resource]:
-        """Add ``externalId``, ``schemas`` and ``meta`` to resources read from the target."""
+        """Add ``externalId``, ``schemas`` and ``meta`` to resources read from the target.
+
+        The store is asked only about resources the state cache does not hold
+        for their current content.
+        """
         kind = handler.resource_type.name
-        known = await self.store.external_ids.get_many(
-            self.instance.name, kind, [resource["id"] for resource in resources]
-        )
+        states: dict[str, ResourceState] = {}
+        pending: list[Resource] = []
         for resource in resources:
-            if resource["id"] in known:
-                resource["externalId"] = known[resource["id"]]
-        versions = [(resource["id"], content_version(resource)) for resource in resources]
-        metas = await self.store.meta.observe(self.instance.name, kind, versions)
-        return [
-            self._with_meta(
-                handler,
-                resource,
-                version,
-                metas[resource["id"]].created,
-                metas[resource["id"]].last_modified,
+            state = self.state_cache.get((self.instance.name, kind, resource["id"]))
+            if (
+                state is not None
+                and content_version(_with_external_id(resource, state.external_id))
+                == state.content_hash
+            ):
+                states[resource["id"]] = state
+            else:
+                pending.append(resource)
+
+        if pending:
+            states.update(await self._read_states(kind, pending))
+
+        decorated = []
+        for resource in resources:
+            state = states[resource["id"]]
+            current = _with_external_id(resource, state.external_id)
+            decorated.append(
+                self._with_meta(
+                    handler,
+                    current,
+                    state.content_hash,
+                    state.meta.created,
+                    state.meta.last_modified,
+                )
             )
-            for resource, (_, version) in zip(resources, versions, strict=True)
+        return decorated
+
+    async def _read_states(self, kind: str, resources: list[Resource]) -> dict[str, ResourceState]:
+        ids = [resource["id"] for resource in resources]
+        known = await self.store.external_ids.get_many(self.instance.name, kind, ids)
+        versions = [
+            (
+                resource["id"],
+                content_version(_with_external_id(resource, known.get(resource["id"]))),
+            )
+            for resource in resources
         ]
+        metas = await self.store.meta.observe(self.instance.name, kind, versions)
+
+        states = {}
+        for resource_id, version in versions:
+            state = ResourceState(version, metas[resource_id], known.get(resource_id))
+            self.state_cache.put((self.instance.name, kind, resource_id), state)
+            states[resource_id] = state
+        return states
 
     async def _record_write(
         self,
@@ -387,6 +426,9 @@ class ScimEndpoints:
         version = content_version(resource)
         meta = await self.store.meta.record_write(
             self.instance.name, kind, resource["id"], version, created=created
+        )
+        self.state_cache.put(
+            (self.instance.name, kind, resource["id"]), ResourceState(version, meta, external_id)
         )
         await self._audit(request, kind, resource["id"], method, 201 if created else 200)
         return self._with_meta(handler, resource, version, meta.created, meta.last_modified)
@@ -529,6 +571,12 @@ class ScimEndpoints:
 
 def method_not_allowed(method: str, allowed: str) -> MethodNotAllowed:
     return MethodNotAllowed(f"method {method} is not allowed here; allowed: {allowed}")
+
+
+def _with_external_id(resource: Resource, external_id: str | None) -> Resource:
+    if external_id is None:
+        return resource
+    return {**resource, "externalId": external_id}
 
 
 def _target_calls(state: Mapping[str, Any]) -> int:

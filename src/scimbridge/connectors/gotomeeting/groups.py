@@ -125,39 +125,38 @@ class GoToGroups(ResourceHandler):
     async def patch(self, resource_id: str, operations: list[PatchOperation]) -> Resource:
         member_ops = [op for op in operations if operation_touches(op) == "members"]
         other_ops = [op for op in operations if operation_touches(op) != "members"]
+        added, removed, replaced_all = member_changes(member_ops)
 
-        if other_ops:
+        # Read the group only when a rename or a removal needs its current state.
+        current: dict[str, Any] | None = None
+        if other_ops or removed or replaced_all is not None:
             current = await self._read(resource_id)
+
+        name: str | None = None
+        if other_ops and current is not None:
             after = apply_operations(self.to_scim(current), other_ops, GROUP_TYPE)
             name = self._name(after)
-            if name != current.get("name"):
-                await self._rename(resource_id, name)
 
-        if member_ops:
-            added, removed, replaced_all = member_changes(member_ops)
-            present: set[str] | None = None
-            if removed or replaced_all is not None:
-                present = set((await self._read(resource_id)).get("userKeys") or [])
+        if current is not None:
+            present = set(current.get("userKeys") or [])
             if replaced_all is not None:
-                assert present is not None
-                added = (set(replaced_all) | added) - removed
-                removed = present - added
-                added -= present
+                wanted = set(replaced_all)
+                added, removed = wanted - present, present - wanted
             else:
-                assert present is not None or not removed
-                removed = removed & present if present is not None else set()
-            await self._check_addable(sorted(added), group_key=resource_id)
-            await self._apply_members(resource_id, sorted(added), sorted(removed))
+                added, removed = added - present, removed & present
 
+        # Every check comes before the first write, so a refused PATCH changes nothing.
+        await self._check_addable(sorted(added), group_key=resource_id)
+        if current is not None and name is not None and name != current.get("name"):
+            await self._rename(resource_id, name)
+        await self._apply_members(resource_id, sorted(added), sorted(removed))
         return await self.get(resource_id)
 
     async def delete(self, resource_id: str) -> None:
         try:
             await self._client.delete_group(resource_id)
         except (TargetNotFound, TargetUnavailable) as exc:
-            if isinstance(exc, TargetUnavailable) and exc.status not in (400, 500, 502):
-                raise
-            raise NotFound(f"Group {resource_id!r} not found") from exc
+            await self._raise_not_found(resource_id, exc)
 
     async def _apply_members(self, group_key: str, added: list[str], removed: list[str]) -> None:
         for user_key in removed:
@@ -195,9 +194,27 @@ class GoToGroups(ResourceHandler):
         try:
             return await self._client.get_group(key)
         except (TargetNotFound, TargetUnavailable) as exc:
-            if isinstance(exc, TargetUnavailable) and exc.status not in (400, 500, 502):
-                raise
-            raise NotFound(f"Group {key!r} not found") from exc
+            await self._raise_not_found(key, exc)
+            raise  # unreachable: _raise_not_found always raises
+
+    async def _raise_not_found(self, key: str, exc: Exception) -> None:
+        """Turn a failed lookup of ``key`` into 404 when the key names no group.
+
+        As for users, a 5xx for a malformed key is confirmed through the list
+        endpoint rather than guessed from the key's shape.
+        """
+        if isinstance(exc, TargetUnavailable):
+            if exc.status not in (400, 500, 502):
+                raise exc
+            try:
+                page = await self._client.list_groups(
+                    offset=0, page_size=1, filter=f'key eq "{_escape(key)}"'
+                )
+            except TargetRejected:
+                page = None
+            if page is not None and page.total > 0:
+                raise exc
+        raise NotFound(f"Group {key!r} not found") from exc
 
     async def _maybe_get(self, key: str) -> Resource | None:
         try:
