@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tests.support.servers import RunningServer, bound_socket, serve_in_thread
 
@@ -194,6 +195,19 @@ def _target_client(base_url: str) -> httpx.Client:
         auth=("sandbox-client", "sandbox-secret"),
     ).json()["access_token"]
     return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def _restore_structlog() -> Iterator[None]:
+    """Put structlog's configuration back after each test.
+
+    A test that calls ``configure_logging`` binds the logger to that test's
+    captured standard error, which pytest closes afterwards, so every later
+    gateway would fail with "I/O operation on closed file" when it logs.
+    """
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture

@@ -170,8 +170,10 @@ def test_user_schema_attributes() -> None:
     name = schema.attribute("name")
     emails = schema.attribute("emails")
     groups = schema.attribute("groups")
-    assert user_name is not None and name is not None
-    assert emails is not None and groups is not None
+    assert user_name is not None
+    assert name is not None
+    assert emails is not None
+    assert groups is not None
 
     assert user_name.required is True
     assert user_name.uniqueness.value == "server"
