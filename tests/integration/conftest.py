@@ -45,11 +45,11 @@ class CallRecorder:
 
     @contextmanager
     def window(self) -> Iterator[list[tuple[str, str]]]:
-        """Yield a list that holds, on exit, the calls made inside the block."""
+        """Yield a list that contains, on exit, the calls made inside the block."""
         start = len(self.calls)
-        made: list[tuple[str, str]] = []
-        yield made
-        made.extend(self.calls[start:])
+        recorded: list[tuple[str, str]] = []
+        yield recorded
+        recorded.extend(self.calls[start:])
 
 
 @dataclass

@@ -7,7 +7,8 @@ GET /Users/{id}        1
 GET /Users             1 per page; ``id eq`` is 1 per id, ``userName eq`` (or an
                        OR of them) 1; any other filter or sort reads all users:
                        ceil(n / p), refused above ``max_scan``
-POST /Users            2 (create, read back), + 1 when ``active`` is false
+POST /Users            2 (create, read back), + 1 when ``active`` is false, + 1 on the
+                       first create without ``license_keys`` (reads the licenses)
 PUT /Users/{id}        2 (read, update) when no license changes, 3 when ``active``
                        changes; 1 when nothing changes
 PATCH /Users/{id}      as PUT
