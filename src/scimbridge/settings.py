@@ -62,6 +62,8 @@ class LimitSettings(_Strict):
     max_filter_depth: int = Field(32, ge=1)
     default_count: int = Field(100, ge=1)
     max_count: int = Field(1000, ge=1)
+    max_scan: int = Field(10_000, ge=1)
+    """Most resources read to answer a filter or sort on meta or externalId."""
 
 
 class AuthSettings(_Strict):

@@ -68,11 +68,6 @@ def test_user_locale_underscore_accepted(stack: Stack) -> None:
     assert created["locale"] == "pt-BR"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mappings.py declares emails[0].value read-only, so a POST with emails and no "
-    "userName is rejected as missing userName",
-)
 def test_user_emails_only_written(stack: Stack) -> None:
     body = new_user(4)
     del body["userName"]

@@ -76,11 +76,6 @@ def test_remove_timezone(stack: Stack) -> None:
     assert "timezone" not in stack.scim.get(f"/Users/{user['id']}").json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mappings.py declares emails[0].value read-only, so this PATCH, which Entra ID "
-    "sends when a user's mail changes, gets 400 mutability",
-)
 def test_replace_work_email(stack: Stack) -> None:
     user = stack.create_user(6)
 

@@ -87,6 +87,15 @@ class ResourceHandler(ABC):
         :class:`scimbridge.errors.InvalidFilter` naming what is unsupported.
         """
 
+    def normalise_body(self, method: str, body: Any) -> Any:
+        """Rewrite a request body before the SCIM edge parses it.
+
+        The default returns the body unchanged. A connector overrides it for
+        aliases its target needs, such as GoToMeeting taking a write to
+        ``emails`` as a write to ``userName``.
+        """
+        return body
+
     async def create(self, resource: Resource) -> Resource:
         raise self._refused("create")
 

@@ -11,6 +11,8 @@ from scim2_models.path.expressions import (
     FilterNode,
     LogicalExpr,
     LogicalOperator,
+    Not,
+    Present,
     ValuePath,
 )
 
@@ -57,3 +59,15 @@ def _equality(term: FilterNode, wanted: set[str], core_schema: str) -> str | Non
         combined = AttrPath(term.attr_path.attr, inner.attr_path.attr, term.attr_path.uri)
         return _equality(Comparison(combined, inner.op, inner.value), wanted, core_schema)
     return None
+
+
+def mentions_attribute(node: FilterNode, names: Iterable[str]) -> bool:
+    """Tell whether a filter refers to any of the top-level attributes ``names`` (lower case)."""
+    wanted = {name.lower() for name in names}
+    if isinstance(node, Comparison | Present | ValuePath):
+        return node.attr_path.attr.lower() in wanted
+    if isinstance(node, Not):
+        return mentions_attribute(node.expr, wanted)
+    if isinstance(node, LogicalExpr):
+        return any(mentions_attribute(term, wanted) for term in node.terms)
+    return False

@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from scimbridge.connectors.base import ConnectorInstance, Page, Query, Resource, ResourceHandler
+from scimbridge.connectors.pushdown import mentions_attribute
+from scimbridge.connectors.scan import page_in_gateway
 from scimbridge.errors import (
     InvalidFilter,
     InvalidSyntax,
@@ -221,7 +223,8 @@ class ScimEndpoints:
         return self._resource_response(request, handler, decorated[0])
 
     async def create(self, request: Request, handler: ResourceHandler) -> Response:
-        resource = prepare_resource(await self._json_body(request), handler.resource_type)
+        body = handler.normalise_body("POST", await self._json_body(request))
+        resource = prepare_resource(body, handler.resource_type)
         external_id = external_ids.check_external_id(resource.pop("externalId", None))
         created = await handler.create(resource)
         decorated = await self._record_write(
@@ -232,7 +235,7 @@ class ScimEndpoints:
     async def replace(
         self, request: Request, handler: ResourceHandler, resource_id: str
     ) -> Response:
-        body = await self._json_body(request)
+        body = handler.normalise_body("PUT", await self._json_body(request))
         resource = prepare_resource(body, handler.resource_type)
         external_id = external_ids.check_external_id(resource.pop("externalId", None))
         await self._check_precondition(request, handler, resource_id)
@@ -242,7 +245,8 @@ class ScimEndpoints:
 
     async def patch(self, request: Request, handler: ResourceHandler, resource_id: str) -> Response:
         rtype = handler.resource_type
-        parsed = parse_patch_request(await self._json_body(request), rtype)
+        body = handler.normalise_body("PATCH", await self._json_body(request))
+        parsed = parse_patch_request(body, rtype)
         await self._check_precondition(request, handler, resource_id)
 
         stored = await self.store.external_ids.get_many(
@@ -325,13 +329,46 @@ class ScimEndpoints:
         )
 
     async def _page(self, handler: ResourceHandler, query: Query) -> Page:
-        """Run a query on the handler, or on the store for ``externalId eq`` filters."""
-        wanted = None
+        """Run a query on the handler, or answer it with the gateway's own state.
+
+        ``externalId eq`` filters are answered from the store. Filters and sort
+        orders on ``meta`` or ``externalId`` in any other form need values only
+        the gateway holds, so they are evaluated over every resource.
+        """
         if query.filter is not None:
-            wanted = external_ids.filter_values(query.filter, handler.resource_type.schema.id)
-        if wanted is not None:
-            return await self._by_external_ids(handler, query, wanted)
+            core = handler.resource_type.schema.id
+            wanted = external_ids.filter_values(query.filter, core)
+            if wanted is not None:
+                return await self._by_external_ids(handler, query, wanted)
+        if _uses_gateway_state(query):
+            return await self._page_with_state(handler, query)
         return await handler.query(query)
+
+    async def _page_with_state(self, handler: ResourceHandler, query: Query) -> Page:
+        """Read every resource, add ``meta`` and ``externalId``, then filter, sort and page."""
+        everything: list[Resource] = []
+        while True:
+            page = await handler.query(
+                Query(start_index=len(everything) + 1, count=self.limits.max_count)
+            )
+            if page.total_results > self.limits.max_scan:
+                raise InvalidFilter(
+                    f"filtering or sorting on meta or externalId reads every "
+                    f"{handler.resource_type.name}, and there are {page.total_results}, more "
+                    f"than limits.max_scan ({self.limits.max_scan}); narrow the filter to "
+                    "attributes the target can search"
+                )
+            everything.extend(page.resources)
+            if not page.resources or len(everything) >= page.total_results:
+                break
+
+        decorated = await self._decorate(handler, [dict(resource) for resource in everything])
+        originals = {resource["id"]: resource for resource in everything}
+        selected = page_in_gateway(decorated, query, handler.resource_type)
+        return Page(
+            resources=[originals[resource["id"]] for resource in selected.resources],
+            total_results=selected.total_results,
+        )
 
     async def _by_external_ids(
         self, handler: ResourceHandler, query: Query, values: list[str]
@@ -468,11 +505,13 @@ class ScimEndpoints:
             endpoint = self._endpoint_of(ref.reference_types)
             if endpoint is None:
                 continue
-            for entry in entries:
-                if isinstance(entry, dict) and isinstance(entry.get("value"), str):
-                    entry.setdefault(
-                        "$ref", f"{self.base_url}{endpoint}/{quote(entry['value'], safe='')}"
-                    )
+            # New entry objects, so the handler's resource (already hashed) is left as it was.
+            resource[attribute.name] = [
+                {"$ref": f"{self.base_url}{endpoint}/{quote(entry['value'], safe='')}", **entry}
+                if isinstance(entry, dict) and isinstance(entry.get("value"), str)
+                else entry
+                for entry in entries
+            ]
 
     def _endpoint_of(self, reference_types: tuple[str, ...]) -> str | None:
         for handler in self.instance.handlers.values():
@@ -571,6 +610,14 @@ class ScimEndpoints:
 
 def method_not_allowed(method: str, allowed: str) -> MethodNotAllowed:
     return MethodNotAllowed(f"method {method} is not allowed here; allowed: {allowed}")
+
+
+def _uses_gateway_state(query: Query) -> bool:
+    state = {"meta", "externalid"}
+    if query.filter is not None and mentions_attribute(query.filter, state):
+        return True
+    sort_by = (query.sort_by or "").lower()
+    return sort_by.split(".")[0] in state or sort_by.endswith((":externalid", ":meta"))
 
 
 def _with_external_id(resource: Resource, external_id: str | None) -> Resource:

@@ -4,8 +4,8 @@ RFC 7643 §3.1 makes ``externalId`` the provisioning client's own identifier of
 a resource; Entra ID and Okta match users by it. The SCIM edge stores it in the
 gateway store, adds it to every resource it returns, and answers
 ``externalId eq "..."`` filters (alone or joined by ``or``) from the store.
-Other filters on it would need the store and the target together, so they are
-rejected with ``invalidFilter``.
+Other filters on it are evaluated in the gateway over every resource, with the
+stored values added (see ``ScimEndpoints``).
 """
 
 from __future__ import annotations
@@ -13,17 +13,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from scim2_models.path.expressions import (
-    Comparison,
-    FilterNode,
-    LogicalExpr,
-    Not,
-    Present,
-    ValuePath,
-)
+from scim2_models.path.expressions import FilterNode
 
 from scimbridge.connectors.pushdown import or_equalities
-from scimbridge.errors import InvalidFilter, InvalidValue
+from scimbridge.errors import InvalidValue
 from scimbridge.scim.patch import PatchOperation, operation_touches
 
 NAME = "externalId"
@@ -77,28 +70,8 @@ def check_external_id(value: Any) -> str | None:
 
 
 def filter_values(node: FilterNode, core_schema: str) -> list[str] | None:
-    """Return the values of ``externalId eq "a" or externalId eq "b"``, or None for other filters.
+    """Return the values of ``externalId eq "a" or externalId eq "b"``.
 
-    Raises InvalidFilter when the filter uses externalId in any other way.
+    Any other filter gives None.
     """
-    values = or_equalities(node, {NAME.lower()}, core_schema)
-    if values is not None:
-        return values
-    if _mentions(node):
-        raise InvalidFilter(
-            "externalId can only be filtered with eq, alone or in terms joined by or, "
-            'such as externalId eq "a" or externalId eq "b"'
-        )
-    return None
-
-
-def _mentions(node: FilterNode) -> bool:
-    if isinstance(node, Comparison | Present):
-        return node.attr_path.attr.lower() == NAME.lower()
-    if isinstance(node, Not):
-        return _mentions(node.expr)
-    if isinstance(node, LogicalExpr):
-        return any(_mentions(term) for term in node.terms)
-    if isinstance(node, ValuePath):
-        return node.attr_path.attr.lower() == NAME.lower()
-    return False
+    return or_equalities(node, {NAME.lower()}, core_schema)

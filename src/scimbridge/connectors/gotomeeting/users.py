@@ -24,6 +24,7 @@ from typing import Any
 
 from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
 from scimbridge.connectors.gotomeeting.client import GoToClient
+from scimbridge.connectors.gotomeeting.email_alias import alias_patch, alias_resource
 from scimbridge.connectors.gotomeeting.mappings import USER_ROWS, USER_SCHEMA, USER_TYPE
 from scimbridge.connectors.pushdown import or_equalities
 from scimbridge.connectors.scan import fetch_all, filter_exactly, page_in_gateway
@@ -70,6 +71,12 @@ class GoToUsers(ResourceHandler):
         self._page_size = page_size
         self._max_scan = max_scan
         self.mapper = Mapper(USER_ROWS, USER_SCHEMA)
+
+    def normalise_body(self, method: str, body: Any) -> Any:
+        """Take writes to ``emails`` as writes to ``userName`` (see ``email_alias``)."""
+        if method == "PATCH":
+            return alias_patch(body)
+        return alias_resource(body)
 
     async def get(self, resource_id: str) -> Resource:
         return self.mapper.to_scim(await self._read(resource_id))
