@@ -34,7 +34,7 @@ from scimbridge.errors import (
     TargetNotFound,
     TargetRejected,
     TargetThrottled,
-    TargetUnavailable,
+    TargetTimeout,
     Unauthorized,
 )
 from scimbridge.observability import Metrics
@@ -124,8 +124,8 @@ def _target_error_response(exc: TargetError) -> Response:
             "the target rejected the gateway's credentials; check the instance's "
             "client id, secret and grant settings",
         )
-    if isinstance(exc, TargetUnavailable) and "in time" in exc.message:
-        return error_response(504, exc.message)
+    if isinstance(exc, TargetTimeout):
+        return error_response(504, f"{exc.message}; retry later")
     return error_response(502, f"the target failed: {exc.message}")
 
 

@@ -28,6 +28,7 @@
     │   ├── TargetConflict         the target reports a duplicate
     │   ├── TargetRejected         the target refused the values (400-class)
     │   └── TargetUnavailable      network failure, time-out or 5xx
+    │       └── TargetTimeout      no response within the time-out
     ├── ConfigurationError         the settings file or environment is invalid
     └── StoreError                 the gateway store failed
 
@@ -169,6 +170,10 @@ class TargetRejected(TargetError):
 
 
 class TargetUnavailable(TargetError):
+    pass
+
+
+class TargetTimeout(TargetUnavailable):
     pass
 
 

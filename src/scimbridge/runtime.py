@@ -48,7 +48,7 @@ class Runtime:
 
 
 def gotomeeting_emulator_settings(settings: Settings) -> EmulatorSettings:
-    """The emulator's settings: the sandbox account with the configured faults."""
+    """Build the emulator's settings: the sandbox account with the configured faults."""
     configured = settings.emulators.gotomeeting
     state = (
         Path(configured.state_path)

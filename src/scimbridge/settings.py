@@ -63,7 +63,7 @@ class LimitSettings(_Strict):
     default_count: int = Field(100, ge=1)
     max_count: int = Field(1000, ge=1)
     max_scan: int = Field(10_000, ge=1)
-    """Most resources read to answer a filter or sort on meta or externalId."""
+    """Maximum number of resources read to evaluate a filter or sort on meta or externalId."""
 
 
 class AuthSettings(_Strict):
@@ -91,7 +91,7 @@ class GoToMeetingInstance(_Strict):
     page_size: int = Field(100, ge=1, le=1000)
     """Page size of target list calls."""
     max_scan: int = Field(10_000, ge=1)
-    """Most objects read to answer a filter or sort the target cannot answer itself."""
+    """Maximum number of objects read to evaluate a filter or sort the target cannot."""
     timeout_seconds: float = Field(30.0, gt=0)
 
 

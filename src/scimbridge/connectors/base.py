@@ -51,14 +51,14 @@ class Page:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """Which operations a resource type accepts."""
+    """The operations a resource type accepts."""
 
     create: bool = True
     replace: bool = True
     patch: bool = True
     delete: bool = True
     reason: str = ""
-    """Why writes are refused, shown in the error a refused write gets."""
+    """The reason writes are rejected, shown in the error a rejected write gets."""
 
 
 @dataclass
@@ -83,7 +83,7 @@ class ResourceHandler(ABC):
     async def query(self, query: Query) -> Page:
         """Return one page of the resources matching ``query.filter``, with an exact total.
 
-        A filter the handler cannot answer exactly is rejected with
+        A filter the handler cannot evaluate exactly is rejected with
         :class:`scimbridge.errors.InvalidFilter` naming what is unsupported.
         """
 

@@ -25,6 +25,7 @@ from scimbridge.errors import (
     TargetNotFound,
     TargetRejected,
     TargetThrottled,
+    TargetTimeout,
     TargetUnavailable,
 )
 
@@ -109,8 +110,8 @@ class TargetHttp:
     ) -> httpx.Response:
         """Send one logical request and return its successful response.
 
-        A 401 or 403 gets one token refresh and one retry; a 429, a 5xx or a
-        network failure on an idempotent method gets bounded retries.
+        A 401 or 403 gets one token refresh and one retry. A 429, a 502, 503 or
+        504, or a network failure on an idempotent method gets bounded retries.
         """
         refreshed = False
         attempt = 0
@@ -162,9 +163,7 @@ class TargetHttp:
                 method, path, params=params, json=json, headers=headers
             )
         except httpx.TimeoutException as exc:
-            raise TargetUnavailable(
-                f"{self.target_name} did not answer {method} {path} in time"
-            ) from exc
+            raise TargetTimeout(f"{self.target_name} timed out on {method} {path}") from exc
         except httpx.HTTPError as exc:
             raise TargetUnavailable(
                 f"{self.target_name} could not be reached for {method} {path}: {type(exc).__name__}"
@@ -222,5 +221,5 @@ def response_json(response: httpx.Response, target_name: str) -> Any:
         return response.json()
     except ValueError as exc:
         raise TargetUnavailable(
-            f"{target_name} answered {response.status_code} with a body that is not JSON"
+            f"{target_name} returned {response.status_code} with a body that is not JSON"
         ) from exc

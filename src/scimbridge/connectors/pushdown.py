@@ -1,4 +1,4 @@
-"""Recognising filter shapes a target can answer directly."""
+"""Recognition of filter shapes that a target can evaluate itself."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The SCIM endpoints of one connector instance (RFC 7644 §3 and §4).
 
 :class:`ScimEndpoints` turns HTTP requests into calls on the instance's
-resource handlers and their results into SCIM responses. It knows no target:
-everything target-specific sits behind :class:`~scimbridge.connectors.base.ResourceHandler`.
+resource handlers and their results into SCIM responses. It has no
+target-specific code: that is all behind :class:`~scimbridge.connectors.base.ResourceHandler`.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class ScimEndpoints:
         return await self._run_query(handler, query, _string_list(body, "excludedAttributes"))
 
     async def search_all(self, request: Request) -> Response:
-        """Answer ``POST /.search`` at the service provider root, over every resource type.
+        """Serve ``POST /.search`` at the service provider root, over every resource type.
 
         Resources come in the order of the instance's resource types. A filter
         naming an attribute one type lacks matches nothing of that type
@@ -329,9 +329,9 @@ class ScimEndpoints:
         )
 
     async def _page(self, handler: ResourceHandler, query: Query) -> Page:
-        """Run a query on the handler, or answer it with the gateway's own state.
+        """Run a query on the handler, or evaluate it with the gateway's own state.
 
-        ``externalId eq`` filters are answered from the store. Filters and sort
+        ``externalId eq`` filters are looked up in the store. Filters and sort
         orders on ``meta`` or ``externalId`` in any other form need values only
         the gateway holds, so they are evaluated over every resource.
         """
@@ -373,7 +373,7 @@ class ScimEndpoints:
     async def _by_external_ids(
         self, handler: ResourceHandler, query: Query, values: list[str]
     ) -> Page:
-        """Answer ``externalId eq`` filters from the store, then read each resource."""
+        """Look up ``externalId eq`` filters in the store, then read each resource."""
         kind = handler.resource_type.name
         found = await self.store.external_ids.find(self.instance.name, kind, values)
         ids = list(dict.fromkeys(rid for value in values for rid in found.get(value, [])))

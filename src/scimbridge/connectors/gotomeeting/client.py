@@ -102,7 +102,7 @@ class GoToClient:
     async def create_user(self, user: Mapping[str, Any], *, license_keys: list[str]) -> str:
         """Create one user with ``allOrNothing=true`` and return its key.
 
-        With ``allOrNothing`` the API answers 409 and creates nothing when the
+        With ``allOrNothing`` the API returns 409 and creates nothing when the
         email is taken, which is what a SCIM client must see as ``uniqueness``.
         """
         body: dict[str, Any] = {"users": [dict(user)], "licenseKeys": license_keys}

@@ -1,7 +1,7 @@
 """SCIM Groups on GoToMeeting (GoTo Admin API groups).
 
 GoTo puts a user in one group at most, and moves the user silently when the
-user is put into a second group. The gateway checks first and answers
+user is put into a second group. The gateway checks first and returns
 400 ``invalidValue`` naming the user's current group instead, so no
 membership is lost behind the client's back.
 

@@ -190,7 +190,7 @@ class GoToUsers(ResourceHandler):
     async def _raise_not_found(self, key: str, exc: Exception) -> None:
         """Turn a failed lookup of ``key`` into 404 when the key names no user.
 
-        GoTo has been seen answering 502 rather than 404 for a key that is not a
+        GoTo has been seen returning 502 rather than 404 for a key that is not a
         number. Keys are opaque here, so instead of guessing from their shape the
         gateway asks the list endpoint whether the key exists.
         """
