@@ -66,7 +66,10 @@ class Gateway:
         for index, token in enumerate(self.tokens):
             if hmac.compare_digest(presented, token):
                 return f"static-token-{index + 1}"
-        raise Unauthorized("the bearer token is not valid for this gateway")
+        raise Unauthorized(
+            "the bearer token is not valid for this gateway; use the token `scimbridge serve` "
+            "printed at start, or the one set with --token, SCIMBRIDGE_TOKEN or auth.tokens"
+        )
 
 
 def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -22,6 +23,8 @@ from scimbridge.scim.endpoints import ScimEndpoints
 from scimbridge.settings import Settings
 from scimbridge.store import Store, open_cache, open_store
 from scimbridge.store.state_cache import StateCache
+
+log = structlog.get_logger("scimbridge.runtime")
 
 
 @dataclass
@@ -157,6 +160,12 @@ async def serve(
                 await asyncio.sleep(0.02)
             if server.started:
                 announce(runtime)
+                log.info(
+                    "gateway_started",
+                    instances=sorted(runtime.instances),
+                    url=settings.public_base(),
+                )
             await serving
         finally:
             await runtime.aclose()
+            log.info("gateway_stopped")

@@ -83,4 +83,4 @@ def test_scim2_tester_only_fails_on_email_login(faithful_stack: Stack) -> None:
     failures = [result for result in results if result.status != Status.SUCCESS]
     assert failures, "with the email check on, the UUID userName creations should fail"
     for failure in failures:
-        assert "is not a valid email address" in str(failure.reason), describe([failure])
+        assert "userName must be an email address" in str(failure.reason), describe([failure])

@@ -170,3 +170,19 @@ def test_error_bodies_share_shape(stack: Stack) -> None:
         assert body["detail"]
         assert "Traceback" not in response.text
         assert 'File "' not in response.text
+
+
+def test_user_name_not_email_explained(stack: Stack) -> None:
+    response = stack.scim.post("/Users", json=new_user(1, userName="ada"))
+
+    detail = assert_scim_error(response, 400, "invalidValue")
+    assert "'ada'" in detail
+    assert "must be an email address" in detail
+
+
+def test_invalid_time_zone_explained(stack: Stack) -> None:
+    response = stack.scim.post("/Users", json=new_user(2, timezone="Mars/Olympus"))
+
+    detail = assert_scim_error(response, 400, "invalidValue")
+    assert "'Mars/Olympus'" in detail
+    assert "IANA time zone" in detail

@@ -117,7 +117,7 @@ class GoToUsers(ResourceHandler):
                 "account; find the existing user with filter userName eq and update it"
             ) from exc
         except TargetRejected as exc:
-            raise InvalidValue(f"GoToMeeting rejected the user: {exc.message}") from exc
+            raise _rejected("user", fields, exc) from exc
 
         if active is False:
             await self._client.update_user(key, {"licenseKeys": [], "adminRoles": []})
@@ -169,7 +169,7 @@ class GoToUsers(ResourceHandler):
                 f"userName {changes.get('email')!r} is already used by another GoToMeeting user"
             ) from exc
         except TargetRejected as exc:
-            raise InvalidValue(f"GoToMeeting rejected the update: {exc.message}") from exc
+            raise _rejected("update", changes, exc) from exc
 
         if "licenseKeys" in changes:
             return await self.get(key)
@@ -275,6 +275,28 @@ class GoToUsers(ResourceHandler):
                 f"required attribute(s) missing: {', '.join(missing)}; GoToMeeting needs an "
                 "email (userName), name.givenName and name.familyName to create a user"
             )
+
+
+# GoTo validation codes with the SCIM attribute they concern and what to do.
+_REJECTION_HINTS = {
+    "user.email.invalid": (
+        "userName",
+        "email",
+        "GoToMeeting logs users in by email, so "
+        "userName must be an email address such as ada@example.com",
+    ),
+    "user.locale.invalid": ("locale", "locale", "use a language tag such as en-US"),
+    "user.timeZone.invalid": ("timezone", "timeZone", "use an IANA time zone such as Europe/Paris"),
+}
+
+
+def _rejected(what: str, fields: dict[str, Any], exc: TargetRejected) -> InvalidValue:
+    """Turn a GoTo validation error into an invalidValue naming the SCIM attribute."""
+    hint = _REJECTION_HINTS.get(exc.code or "")
+    if hint is None:
+        return InvalidValue(f"GoToMeeting rejected the {what}: {exc.message}")
+    attribute, field, advice = hint
+    return InvalidValue(f"{attribute} {fields.get(field)!r} is invalid: {advice}")
 
 
 def _is_active(user: dict[str, Any]) -> bool:
