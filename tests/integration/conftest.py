@@ -184,8 +184,7 @@ def start_stack(
         timeout=30,
     )
     target = _target_client(emulator.base_url)
-    me = target.get("/admin/rest/v1/me").json()
-    return Stack(emulator, gateway, scim, target, str(me["accountKey"]), recorder)
+    return Stack(emulator, gateway, scim, target, emulator_config.account_key, recorder)
 
 
 def _target_client(base_url: str) -> httpx.Client:

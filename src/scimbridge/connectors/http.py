@@ -176,7 +176,7 @@ class TargetHttp:
         status = response.status_code
         backoff = self._backoff(attempt)
         if status == 429:
-            wait = _retry_after(response)
+            wait = retry_after(response)
             delay = wait if wait is not None else backoff
             return delay if delay <= self._retry.max_wait else None
         if status in (502, 503, 504) and method in IDEMPOTENT:
@@ -192,7 +192,7 @@ class TargetHttp:
         status = response.status_code
         text = f"{self.target_name} answered {status}: {message}"
         if status == 429:
-            return TargetThrottled(text, retry_after=_retry_after(response), code=code)
+            return TargetThrottled(text, retry_after=retry_after(response), code=code)
         if status in (401, 403):
             return TargetAuthError(text, status=status, code=code)
         if status == 404:
@@ -204,7 +204,8 @@ class TargetHttp:
         return TargetUnavailable(text, status=status, code=code)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after(response: httpx.Response) -> float | None:
+    """Read a Retry-After header given in seconds; None when absent or not a number."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import httpx
 import structlog
 
-from scimbridge.errors import ConfigurationError, TargetAuthError, TargetUnavailable
+from scimbridge.connectors.http import retry_after
+from scimbridge.errors import (
+    ConfigurationError,
+    TargetAuthError,
+    TargetThrottled,
+    TargetUnavailable,
+)
 from scimbridge.store.cache import Cache
 
 log = structlog.get_logger("scimbridge.oauth")
@@ -26,6 +32,11 @@ log = structlog.get_logger("scimbridge.oauth")
 # Refresh this many seconds before the token's stated expiry, so a token never
 # expires between the check and the call it authorises.
 EXPIRY_MARGIN = 60.0
+
+# A throttled token request is retried while the target asks for at most this
+# many seconds of waiting; a longer wait reaches the SCIM client as 429.
+MAX_THROTTLE_WAIT = 5.0
+THROTTLE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -154,9 +165,24 @@ class TokenProvider:
         log.info("oauth_token_issued", target=self._target_name, expires_in=lifetime)
 
     async def _post(self, form: Mapping[str, str]) -> dict[str, object]:
+        for attempt in range(1, THROTTLE_ATTEMPTS + 1):
+            response = await self._send(form)
+            if response.status_code != 429:
+                break
+            wait = retry_after(response)
+            if wait is None or wait > MAX_THROTTLE_WAIT or attempt == THROTTLE_ATTEMPTS:
+                raise TargetThrottled(
+                    f"{self._target_name} token endpoint is throttling requests",
+                    retry_after=wait,
+                )
+            await asyncio.sleep(wait)
+
+        return self._payload(response)
+
+    async def _send(self, form: Mapping[str, str]) -> httpx.Response:
         auth = httpx.BasicAuth(self._grant.client_id, self._grant.client_secret)
         try:
-            response = await self._client.post(
+            return await self._client.post(
                 self._grant.token_url,
                 data=dict(form),
                 auth=auth,
@@ -167,6 +193,7 @@ class TokenProvider:
                 f"{self._target_name} token endpoint could not be reached: {type(exc).__name__}"
             ) from exc
 
+    def _payload(self, response: httpx.Response) -> dict[str, object]:
         if response.status_code in (400, 401, 403):
             error = _oauth_error(response)
             raise TargetAuthError(
