@@ -100,6 +100,7 @@ class GoToMeetingEmulator:
                 self.set_password,
                 methods=["POST"],
             ),
+            Route("/_emulator/access-tokens", self.revoke_access_tokens, methods=["DELETE"]),
         ]
 
     def rate_limit_key(self, scope: Scope) -> str:
@@ -295,6 +296,14 @@ class GoToMeetingEmulator:
         if request.path_params["account_key"] != self.settings.account_key:
             raise ApiError(404, "account.not.found", request.path_params["account_key"])
         self.directory.mark_password_created(request.path_params["user_key"])
+        return Response(status_code=204)
+
+    async def revoke_access_tokens(self, request: Request) -> Response:
+        """Revoke every issued access token, as a password change at GoTo does.
+
+        Refresh tokens and PATs stay valid, so a client that refreshes recovers.
+        """
+        self.store.revoke_access_tokens()
         return Response(status_code=204)
 
 

@@ -237,6 +237,13 @@ class Store:
         self.refresh_tokens[token["token"]] = token
         self.documents.put(REFRESH_TOKEN, token["token"], token)
 
+    def revoke_access_tokens(self) -> None:
+        """Forget every issued access token."""
+        with self.lock:
+            for value in list(self.access_tokens):
+                del self.access_tokens[value]
+                self.documents.delete(ACCESS_TOKEN, value)
+
     def prune_access_tokens(self, now: float) -> None:
         """Forget access tokens that expired more than a day ago."""
         stale = [
