@@ -56,6 +56,29 @@ async def fetch_all(
     return everything
 
 
+async def page_from_target(fetch_page: FetchPage, query: Query, page_size: int) -> Page:
+    """Read the page ``query`` asks for through the target's own offset paging.
+
+    A SCIM page larger than the target's page size takes several target calls;
+    ``count=0`` still takes one, for the total.
+    """
+    offset = max(query.start_index, 1) - 1
+    wanted = page_size if query.count is None else query.count
+    if wanted == 0:
+        _, total = await fetch_page(0, 1)
+        return Page(resources=[], total_results=total)
+
+    collected: list[Resource] = []
+    total = 0
+    while len(collected) < wanted:
+        size = min(page_size, wanted - len(collected))
+        resources, total = await fetch_page(offset + len(collected), size)
+        collected.extend(resources)
+        if len(resources) < size:
+            break
+    return Page(resources=collected, total_results=total)
+
+
 def page_in_gateway(resources: Sequence[Resource], query: Query, rtype: ResourceTypeDef) -> Page:
     """Filter, sort and slice resources the gateway holds in full."""
     selected: list[Resource] = list(resources)

@@ -56,6 +56,12 @@ def _segment(key: str) -> str:
     return quote(key, safe="")
 
 
+def filter_literal(value: str) -> str:
+    """Quote a value for a ``field eq "value"`` filter, escaping backslashes and quotes."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
 def normalise_key(value: Any) -> str:
     """Turn a key the API sent (string or bare JSON number) into its string form."""
     return str(value)

@@ -25,10 +25,15 @@ import asyncio
 from typing import Any
 
 from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
-from scimbridge.connectors.gotomeeting.client import GoToClient
+from scimbridge.connectors.gotomeeting.client import GoToClient, filter_literal
 from scimbridge.connectors.gotomeeting.mappings import GROUP_ROWS, GROUP_SCHEMA, GROUP_TYPE
 from scimbridge.connectors.pushdown import or_equalities
-from scimbridge.connectors.scan import fetch_all, filter_exactly, page_in_gateway
+from scimbridge.connectors.scan import (
+    fetch_all,
+    filter_exactly,
+    page_from_target,
+    page_in_gateway,
+)
 from scimbridge.errors import (
     InvalidValue,
     NotFound,
@@ -73,7 +78,8 @@ class GoToGroups(ResourceHandler):
                 return page_in_gateway([g for g in found if g is not None], query, GROUP_TYPE)
             names = or_equalities(node, {"displayname"}, GROUP_SCHEMA)
             if names is not None:
-                target_filter = " or ".join(f'name eq "{_escape(n)}"' for n in dict.fromkeys(names))
+                terms = (f"name eq {filter_literal(name)}" for name in dict.fromkeys(names))
+                target_filter = " or ".join(terms)
                 page = await self._client.list_groups(
                     offset=0, page_size=max(len(names), 1), filter=target_filter
                 )
@@ -208,7 +214,7 @@ class GoToGroups(ResourceHandler):
                 raise exc
             try:
                 page = await self._client.list_groups(
-                    offset=0, page_size=1, filter=f'key eq "{_escape(key)}"'
+                    offset=0, page_size=1, filter=f"key eq {filter_literal(key)}"
                 )
             except TargetRejected:
                 page = None
@@ -223,22 +229,7 @@ class GoToGroups(ResourceHandler):
             return None
 
     async def _target_page(self, query: Query) -> Page:
-        offset = max(query.start_index, 1) - 1
-        wanted = self._page_size if query.count is None else query.count
-        if wanted == 0:
-            page = await self._client.list_groups(offset=0, page_size=1)
-            return Page(resources=[], total_results=page.total)
-
-        collected: list[Resource] = []
-        total = 0
-        while len(collected) < wanted:
-            size = min(self._page_size, wanted - len(collected))
-            page = await self._client.list_groups(offset=offset + len(collected), page_size=size)
-            total = page.total
-            collected.extend(self.to_scim(group) for group in page.results)
-            if len(page.results) < size:
-                break
-        return Page(resources=collected, total_results=total)
+        return await page_from_target(self._fetch, query, self._page_size)
 
     async def _fetch(self, offset: int, size: int) -> tuple[list[Resource], int]:
         page = await self._client.list_groups(offset=offset, page_size=size)
@@ -273,7 +264,3 @@ def _without_filter(query: Query) -> Query:
         sort_by=query.sort_by,
         sort_order=query.sort_order,
     )
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')

@@ -23,11 +23,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
-from scimbridge.connectors.gotomeeting.client import GoToClient
+from scimbridge.connectors.gotomeeting.client import GoToClient, filter_literal
 from scimbridge.connectors.gotomeeting.email_alias import alias_patch, alias_resource
 from scimbridge.connectors.gotomeeting.mappings import USER_ROWS, USER_SCHEMA, USER_TYPE
 from scimbridge.connectors.pushdown import or_equalities
-from scimbridge.connectors.scan import fetch_all, filter_exactly, page_in_gateway
+from scimbridge.connectors.scan import (
+    fetch_all,
+    filter_exactly,
+    page_from_target,
+    page_in_gateway,
+)
 from scimbridge.errors import (
     InvalidValue,
     NotFound,
@@ -203,7 +208,7 @@ class GoToUsers(ResourceHandler):
     async def _key_exists(self, key: str) -> bool:
         try:
             page = await self._client.list_users(
-                offset=0, page_size=1, filter=f'key eq "{_escape(key)}"'
+                offset=0, page_size=1, filter=f"key eq {filter_literal(key)}"
             )
         except TargetRejected:
             return False
@@ -222,7 +227,7 @@ class GoToUsers(ResourceHandler):
 
     async def _by_emails(self, emails: list[str], query: Query) -> Page:
         target_filter = " or ".join(
-            f'email eq "{_escape(email)}"' for email in dict.fromkeys(emails)
+            f"email eq {filter_literal(email)}" for email in dict.fromkeys(emails)
         )
         page = await self._client.list_users(
             offset=0, page_size=max(len(emails), 1), filter=target_filter
@@ -242,27 +247,14 @@ class GoToUsers(ResourceHandler):
         )
 
     async def _target_page(self, query: Query, sort_field: str | None) -> Page:
-        offset = max(query.start_index, 1) - 1
-        wanted = self._page_size if query.count is None else query.count
         ascending = query.sort_order != "descending"
         sort = (sort_field, ascending) if sort_field else None
 
-        if wanted == 0:
-            page = await self._client.list_users(offset=0, page_size=1, sort=sort)
-            return Page(resources=[], total_results=page.total)
+        async def fetch(offset: int, size: int) -> tuple[list[Resource], int]:
+            page = await self._client.list_users(offset=offset, page_size=size, sort=sort)
+            return [self.mapper.to_scim(user) for user in page.results], page.total
 
-        collected: list[Resource] = []
-        total = 0
-        while len(collected) < wanted:
-            size = min(self._page_size, wanted - len(collected))
-            page = await self._client.list_users(
-                offset=offset + len(collected), page_size=size, sort=sort
-            )
-            total = page.total
-            collected.extend(self.mapper.to_scim(user) for user in page.results)
-            if len(page.results) < size:
-                break
-        return Page(resources=collected, total_results=total)
+        return await page_from_target(fetch, query, self._page_size)
 
     async def _fetch(self, offset: int, size: int) -> tuple[list[Resource], int]:
         page = await self._client.list_users(offset=offset, page_size=size)
@@ -301,7 +293,3 @@ def _rejected(what: str, fields: dict[str, Any], exc: TargetRejected) -> Invalid
 
 def _is_active(user: dict[str, Any]) -> bool:
     return str(user.get("status", "")).upper() != "SUSPENDED"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
