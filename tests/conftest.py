@@ -6,6 +6,7 @@ except under CI=true, where a missing server fails the test run instead.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import NoReturn
 import psycopg
 import pytest
 import redis
+import structlog
 from psycopg import sql
 
 POSTGRES_HOST = "127.0.0.1"
@@ -119,3 +121,17 @@ def store_url(request: pytest.FixtureRequest) -> str:
     """
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_gateway_logs() -> Iterator[None]:
+    """Log only warnings and errors while the suite runs.
+
+    Gateways and emulators run in background threads, so their per-request
+    info lines would otherwise land between pytest's progress dots. Tests
+    that read the log configure it themselves.
+    """
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    yield
+    structlog.configure(**saved)

@@ -14,7 +14,8 @@ GET /Groups            1 per page; ``id eq`` 1 per id; ``displayName eq`` 1;
 POST /Groups           2 + 2m (each member is checked, then added)
 PUT /Groups/{id}       2 (+1 when renamed) + 2 per member added + 1 per member removed
 PATCH /Groups/{id}     adds: 2 per member; removes: 1 per member plus 1 to read the
-                       group; rename: 2 (read, rename); +1 to read the result
+                       group; rename: 2 (read, rename), one read serving removes and
+                       rename together; +1 to read the result
 DELETE /Groups/{id}    1
 =====================  ==========================================================
 """
