@@ -268,10 +268,10 @@ def user_writes(meter: CallMeter) -> None:
     def create(index: int) -> Callable[[], httpx.Response]:
         return lambda: scim.post("/Users", json=new_user(f"-bench-{index}"))
 
-    for index, label in enumerate(
-        ["POST /Users, first after start", "POST /Users", "POST /Users, another"]
-    ):
-        created.append(meter.measure(label, 2, create(index), status=201).json()["id"])
+    # The first create also reads the account's licenses, which are then kept.
+    expected = {"POST /Users, first after start": 3, "POST /Users": 2, "POST /Users, another": 2}
+    for index, (label, calls) in enumerate(expected.items()):
+        created.append(meter.measure(label, calls, create(index), status=201).json()["id"])
     first, second, third = created
 
     replaced = new_user("-bench-1", name={"givenName": "Renamed", "familyName": "Family-bench-1"})
@@ -334,7 +334,7 @@ def group_operations(meter: CallMeter, account: Account) -> None:
     )
 
     rename = patch_body({"op": "replace", "path": "displayName", "value": "Three renamed"})
-    meter.measure("PATCH /Groups/{id}, rename", 1 + 1, patch(rename))
+    meter.measure("PATCH /Groups/{id}, rename", 1 + 1 + 1, patch(rename))
 
     meter.measure(
         "PUT /Groups/{id}, rename, same members",
