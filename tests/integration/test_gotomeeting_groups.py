@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.integration.conftest import GROUP_SCHEMA, Stack, assert_scim_error
+from tests.integration.conftest import GROUP_SCHEMA, PATCH_SCHEMA, Stack, assert_scim_error
 
 
 def _members(stack: Stack, group_id: str) -> list[str]:
@@ -336,3 +336,26 @@ def _with_user(operation: dict[str, Any], user: str) -> dict[str, Any]:
     if "path" in operation:
         return {**operation, "value": members}
     return {**operation, "value": {"members": members}}
+
+
+def test_member_display_ignored(stack: Stack) -> None:
+    user = stack.create_user(90)
+    group = stack.create_group("Display")
+
+    response = stack.scim.patch(
+        f"/Groups/{group['id']}",
+        json={
+            "schemas": [PATCH_SCHEMA],
+            "Operations": [
+                {
+                    "op": "add",
+                    "path": "members",
+                    "value": [{"value": user["id"], "display": "Given90 Family90"}],
+                }
+            ],
+        },
+    )
+
+    assert response.status_code == 200, response.text
+    assert [member["value"] for member in response.json()["members"]] == [user["id"]]
+    assert stack.target_group(group["id"])["userKeys"] == [user["id"]]

@@ -513,8 +513,9 @@ def _coerce_complex(attribute: AttributeDef, value: Any, label: str) -> dict[str
     for key, item in value.items():
         sub = attribute.sub_attribute(key)
         if sub is None:
-            names = ", ".join(each.name for each in attribute.sub_attributes)
-            raise InvalidValue(f"{label} has no sub-attribute {key!r}. Known: {names}.")
+            # Sub-attributes the schema lacks are dropped, as in POST and PUT
+            # bodies: Okta sends members with a display the target cannot keep.
+            continue
         if sub.mutability is MutabilityRule.READ_ONLY:
             raise Mutability(f"{label}.{sub.name} is read-only and cannot be changed by PATCH.")
         result[sub.name] = _coerce(sub, item, f"{label}.{sub.name}")
