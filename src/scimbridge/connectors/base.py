@@ -13,7 +13,6 @@ Handlers return SCIM dictionaries without ``meta``; the edge adds ``meta``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,31 +48,12 @@ class Page:
     total_results: int
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """The operations a resource type accepts."""
-
-    create: bool = True
-    replace: bool = True
-    patch: bool = True
-    delete: bool = True
-    reason: str = ""
-    """The reason writes are rejected, shown in the error a rejected write gets."""
-
-
-@dataclass
-class WriteResult:
-    """A written resource and whether the write created it."""
-
-    resource: Resource
-    created: bool = False
-
-
 class ResourceHandler(ABC):
     """Serves one resource type of one connector instance."""
 
     resource_type: ResourceTypeDef
-    capabilities: Capabilities = Capabilities()
+    write_rejection: str = "the target does not allow it"
+    """The reason shown when a write this handler does not implement is rejected."""
 
     @abstractmethod
     async def get(self, resource_id: str) -> Resource:
@@ -97,21 +77,21 @@ class ResourceHandler(ABC):
         return body
 
     async def create(self, resource: Resource) -> Resource:
-        raise self._refused("create")
+        raise self._rejected("created")
 
     async def replace(self, resource_id: str, resource: Resource) -> Resource:
-        raise self._refused("replace")
+        raise self._rejected("replaced")
 
     async def patch(self, resource_id: str, operations: list[PatchOperation]) -> Resource:
-        raise self._refused("modify")
+        raise self._rejected("modified")
 
     async def delete(self, resource_id: str) -> None:
-        raise self._refused("delete")
+        raise self._rejected("deleted")
 
-    def _refused(self, verb: str) -> MethodNotAllowed:
-        reason = self.capabilities.reason or "the target does not allow it"
+    def _rejected(self, participle: str) -> MethodNotAllowed:
         return MethodNotAllowed(
-            f"{self.resource_type.name} resources cannot {verb} through this connector: {reason}"
+            f"{self.resource_type.name} resources cannot be {participle} through this "
+            f"connector: {self.write_rejection}"
         )
 
 
@@ -123,7 +103,6 @@ class ConnectorInstance:
     kind: str
     handlers: dict[str, ResourceHandler] = field(default_factory=dict)
     """Handlers by endpoint name without the slash, e.g. ``Users``."""
-    documentation: Mapping[str, Any] = field(default_factory=dict)
 
     def handler(self, endpoint: str) -> ResourceHandler | None:
         wanted = endpoint.lower()

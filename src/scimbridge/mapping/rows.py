@@ -22,7 +22,7 @@ SCIM paths in rows use a small grammar:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Flag, auto
 from typing import Any
 
@@ -193,7 +193,6 @@ class Row:
     False for values the target always has, such as GoTo's user status, which
     a client that leaves ``active`` out of a PUT does not mean to change.
     """
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
