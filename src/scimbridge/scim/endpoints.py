@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,17 +33,17 @@ from scimbridge.scim import discovery, external_ids
 from scimbridge.scim.filtering import parse_filter, validate_filter
 from scimbridge.scim.patch import parse_patch_request
 from scimbridge.scim.projection import parse_attribute_list, project
+from scimbridge.scim.resource_metadata import ResourceMetadata
 from scimbridge.scim.responses import (
     LIST_SCHEMA,
     ScimResponse,
-    content_version,
     etag_matches,
 )
 from scimbridge.scim.schema import ResourceTypeDef
 from scimbridge.scim.validation import prepare_resource
 from scimbridge.settings import LimitSettings
 from scimbridge.store import AuditEntry, Store
-from scimbridge.store.state_cache import ResourceState, StateCache
+from scimbridge.store.state_cache import StateCache
 
 SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 JSON_TYPES = ("application/scim+json", "application/json")
@@ -64,9 +63,15 @@ class ScimEndpoints:
     ) -> None:
         self.instance = instance
         self.store = store
-        self.state_cache = state_cache or StateCache(ttl=0)
         self.limits = limits
         self.base_url = base_url
+        self.metadata = ResourceMetadata(
+            instance.name,
+            store=store,
+            state_cache=state_cache or StateCache(ttl=0),
+            base_url=base_url,
+            resource_types=[handler.resource_type for handler in instance.handlers.values()],
+        )
 
     # Discovery -----------------------------------------------------------
 
@@ -187,7 +192,7 @@ class ScimEndpoints:
             if room <= 0 or skip >= counted.total_results:
                 continue
             page = await self._page(handler, replace(query, start_index=skip + 1, count=room))
-            decorated = await self._decorate(handler, page.resources)
+            decorated = await self.metadata.decorate(handler, page.resources)
             attributes = list(query.attributes) if query.attributes else None
             rtype = handler.resource_type
             resources.extend(project(r, rtype, attributes, excluded) for r in decorated)
@@ -216,7 +221,7 @@ class ScimEndpoints:
 
     async def get(self, request: Request, handler: ResourceHandler, resource_id: str) -> Response:
         resource = await handler.get(resource_id)
-        decorated = await self._decorate(handler, [resource])
+        decorated = await self.metadata.decorate(handler, [resource])
         version = decorated[0]["meta"]["version"]
         if etag_matches(request.headers.get("if-none-match"), version):
             return Response(status_code=304, headers={"ETag": version})
@@ -227,9 +232,8 @@ class ScimEndpoints:
         resource = prepare_resource(body, handler.resource_type)
         external_id = external_ids.check_external_id(resource.pop("externalId", None))
         created = await handler.create(resource)
-        decorated = await self._record_write(
-            request, handler, created, "POST", external_id, created=True
-        )
+        decorated = await self.metadata.record_write(handler, created, external_id, created=True)
+        await self._audit(request, handler, decorated["id"], "POST", 201)
         return self._resource_response(request, handler, decorated, status=201)
 
     async def replace(
@@ -240,7 +244,8 @@ class ScimEndpoints:
         external_id = external_ids.check_external_id(resource.pop("externalId", None))
         await self._check_precondition(request, handler, resource_id)
         replaced = await handler.replace(resource_id, resource)
-        decorated = await self._record_write(request, handler, replaced, "PUT", external_id)
+        decorated = await self.metadata.record_write(handler, replaced, external_id)
+        await self._audit(request, handler, resource_id, "PUT", 200)
         return self._resource_response(request, handler, decorated)
 
     async def patch(self, request: Request, handler: ResourceHandler, resource_id: str) -> Response:
@@ -249,14 +254,13 @@ class ScimEndpoints:
         parsed = parse_patch_request(body, rtype)
         await self._check_precondition(request, handler, resource_id)
 
-        stored = await self.store.external_ids.get_many(
-            self.instance.name, rtype.name, [resource_id]
-        )
+        stored = await self.metadata.stored_external_id(rtype.name, resource_id)
         operations, external_id, _ = external_ids.take_external_id(
-            external_ids.split_pathless(parsed), stored.get(resource_id)
+            external_ids.split_pathless(parsed), stored
         )
         patched = await handler.patch(resource_id, operations)
-        decorated = await self._record_write(request, handler, patched, "PATCH", external_id)
+        decorated = await self.metadata.record_write(handler, patched, external_id)
+        await self._audit(request, handler, resource_id, "PATCH", 200)
         return self._resource_response(request, handler, decorated)
 
     async def delete(
@@ -264,11 +268,8 @@ class ScimEndpoints:
     ) -> Response:
         await self._check_precondition(request, handler, resource_id)
         await handler.delete(resource_id)
-        kind = handler.resource_type.name
-        await self.store.meta.forget(self.instance.name, kind, resource_id)
-        await self.store.external_ids.forget(self.instance.name, kind, resource_id)
-        self.state_cache.drop((self.instance.name, kind, resource_id))
-        await self._audit(request, kind, resource_id, "DELETE", 204)
+        await self.metadata.forget(handler.resource_type.name, resource_id)
+        await self._audit(request, handler, resource_id, "DELETE", 204)
         return Response(status_code=204)
 
     # Helpers -------------------------------------------------------------
@@ -314,7 +315,7 @@ class ScimEndpoints:
         self, handler: ResourceHandler, query: Query, excluded: list[str] | None
     ) -> Response:
         page = await self._page(handler, query)
-        decorated = await self._decorate(handler, page.resources)
+        decorated = await self.metadata.decorate(handler, page.resources)
         rtype = handler.resource_type
         attributes = list(query.attributes) if query.attributes else None
         resources = [project(resource, rtype, attributes, excluded) for resource in decorated]
@@ -362,7 +363,9 @@ class ScimEndpoints:
             if not page.resources or len(everything) >= page.total_results:
                 break
 
-        decorated = await self._decorate(handler, [dict(resource) for resource in everything])
+        decorated = await self.metadata.decorate(
+            handler, [dict(resource) for resource in everything]
+        )
         originals = {resource["id"]: resource for resource in everything}
         selected = page_in_gateway(decorated, query, handler.resource_type)
         return Page(
@@ -386,141 +389,6 @@ class ScimEndpoints:
         start = query.start_index - 1
         end = None if query.count is None else start + query.count
         return Page(resources=resources[start:end], total_results=len(resources))
-
-    async def _decorate(
-        self, handler: ResourceHandler, resources: list[Resource]
-    ) -> list[Resource]:
-        """Add ``externalId``, ``schemas`` and ``meta`` to resources read from the target.
-
-        The store is asked only about resources the state cache does not hold
-        for their current content.
-        """
-        kind = handler.resource_type.name
-        states: dict[str, ResourceState] = {}
-        pending: list[Resource] = []
-        for resource in resources:
-            state = self.state_cache.get((self.instance.name, kind, resource["id"]))
-            if (
-                state is not None
-                and content_version(_with_external_id(resource, state.external_id))
-                == state.content_hash
-            ):
-                states[resource["id"]] = state
-            else:
-                pending.append(resource)
-
-        if pending:
-            states.update(await self._read_states(kind, pending))
-
-        decorated = []
-        for resource in resources:
-            state = states[resource["id"]]
-            current = _with_external_id(resource, state.external_id)
-            decorated.append(
-                self._with_meta(
-                    handler,
-                    current,
-                    state.content_hash,
-                    state.meta.created,
-                    state.meta.last_modified,
-                )
-            )
-        return decorated
-
-    async def _read_states(self, kind: str, resources: list[Resource]) -> dict[str, ResourceState]:
-        ids = [resource["id"] for resource in resources]
-        known = await self.store.external_ids.get_many(self.instance.name, kind, ids)
-        versions = [
-            (
-                resource["id"],
-                content_version(_with_external_id(resource, known.get(resource["id"]))),
-            )
-            for resource in resources
-        ]
-        metas = await self.store.meta.observe(self.instance.name, kind, versions)
-
-        states = {}
-        for resource_id, version in versions:
-            state = ResourceState(version, metas[resource_id], known.get(resource_id))
-            self.state_cache.put((self.instance.name, kind, resource_id), state)
-            states[resource_id] = state
-        return states
-
-    async def _record_write(
-        self,
-        request: Request,
-        handler: ResourceHandler,
-        resource: Resource,
-        method: str,
-        external_id: str | None,
-        *,
-        created: bool = False,
-    ) -> Resource:
-        kind = handler.resource_type.name
-        await self.store.external_ids.set(self.instance.name, kind, resource["id"], external_id)
-        if external_id is not None:
-            resource = {**resource, "externalId": external_id}
-        version = content_version(resource)
-        meta = await self.store.meta.record_write(
-            self.instance.name, kind, resource["id"], version, created=created
-        )
-        self.state_cache.put(
-            (self.instance.name, kind, resource["id"]), ResourceState(version, meta, external_id)
-        )
-        await self._audit(request, kind, resource["id"], method, 201 if created else 200)
-        return self._with_meta(handler, resource, version, meta.created, meta.last_modified)
-
-    def _with_meta(
-        self,
-        handler: ResourceHandler,
-        resource: Resource,
-        version: str,
-        created: datetime,
-        last_modified: datetime,
-    ) -> Resource:
-        rtype = handler.resource_type
-        decorated = {"schemas": _schemas_of(resource, rtype), **resource}
-        self._add_references(decorated, rtype)
-        decorated["meta"] = {
-            "resourceType": rtype.name,
-            "created": _timestamp(created),
-            "lastModified": _timestamp(last_modified),
-            "location": self.location(rtype, resource["id"]),
-            "version": version,
-        }
-        return decorated
-
-    def _add_references(self, resource: Resource, rtype: ResourceTypeDef) -> None:
-        """Fill in ``$ref`` of entries such as ``members`` and ``groups`` from their ``value``.
-
-        Targets return bare keys; the URI of the referenced resource is the
-        gateway's own, so it is added here for every multi-valued attribute
-        whose ``$ref`` sub-attribute names a resource type of this instance.
-        """
-        for attribute in rtype.schema.attributes:
-            ref = attribute.sub_attribute("$ref")
-            entries = resource.get(attribute.name)
-            if ref is None or not isinstance(entries, list):
-                continue
-            endpoint = self._endpoint_of(ref.reference_types)
-            if endpoint is None:
-                continue
-            # New entry objects, so the handler's resource (already hashed) is left as it was.
-            resource[attribute.name] = [
-                {"$ref": f"{self.base_url}{endpoint}/{quote(entry['value'], safe='')}", **entry}
-                if isinstance(entry, dict) and isinstance(entry.get("value"), str)
-                else entry
-                for entry in entries
-            ]
-
-    def _endpoint_of(self, reference_types: tuple[str, ...]) -> str | None:
-        for handler in self.instance.handlers.values():
-            if handler.resource_type.name in reference_types:
-                return handler.resource_type.endpoint
-        return None
-
-    def location(self, rtype: ResourceTypeDef, resource_id: str) -> str:
-        return f"{self.base_url}{rtype.endpoint}/{quote(resource_id, safe='')}"
 
     def _resource_response(
         self,
@@ -554,12 +422,7 @@ class ScimEndpoints:
         expected = request.headers.get("if-match")
         if expected is None:
             return
-        current = await handler.get(resource_id)
-        kind = handler.resource_type.name
-        known = await self.store.external_ids.get_many(self.instance.name, kind, [resource_id])
-        if resource_id in known:
-            current["externalId"] = known[resource_id]
-        version = content_version(current)
+        version = await self.metadata.current_version(handler, resource_id)
         if not etag_matches(expected, version):
             raise PreconditionFailed(
                 f"{handler.resource_type.name} {resource_id!r} has version {version}, not "
@@ -590,7 +453,12 @@ class ScimEndpoints:
             raise InvalidSyntax(f"the request body is not valid JSON: {exc}") from exc
 
     async def _audit(
-        self, request: Request, kind: str, resource_id: str, method: str, status: int
+        self,
+        request: Request,
+        handler: ResourceHandler,
+        resource_id: str,
+        method: str,
+        status: int,
     ) -> None:
         state = request.scope.get("state", {})
         await self.store.audit.record(
@@ -599,7 +467,7 @@ class ScimEndpoints:
                 instance=self.instance.name,
                 client_id=state.get("client_id"),
                 method=method,
-                resource_type=kind,
+                resource_type=handler.resource_type.name,
                 resource_id=resource_id,
                 target_calls=_target_calls(state),
                 status=status,
@@ -620,29 +488,9 @@ def _uses_gateway_state(query: Query) -> bool:
     return sort_by.split(".")[0] in state or sort_by.endswith((":externalid", ":meta"))
 
 
-def _with_external_id(resource: Resource, external_id: str | None) -> Resource:
-    if external_id is None:
-        return resource
-    return {**resource, "externalId": external_id}
-
-
 def _target_calls(state: Mapping[str, Any]) -> int:
     cell = state.get("target_calls")
     return int(cell[0]) if isinstance(cell, list) and cell else 0
-
-
-def _schemas_of(resource: Resource, rtype: ResourceTypeDef) -> list[str]:
-    present = [rtype.schema.id]
-    for extension in rtype.extensions:
-        if extension.id in resource:
-            present.append(extension.id)
-    return present
-
-
-def _timestamp(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _integer(value: Any, name: str, *, default: int) -> int:
