@@ -16,15 +16,9 @@ from scimbridge.errors import (
     Mutability,
     NoTarget,
 )
-from scimbridge.scim.patch import (
-    PATCH_OP_SCHEMA,
-    PatchOperation,
-    apply_operations,
-    member_changes,
-    operation_touches,
-    parse_patch_request,
-    touched_attributes,
-)
+from scimbridge.scim.patch import PATCH_OP_SCHEMA, PatchOperation, parse_patch_request
+from scimbridge.scim.patch_apply import apply_operations
+from scimbridge.scim.patch_intent import member_changes, operation_touches, touched_attributes
 from scimbridge.scim.schema import ResourceTypeDef
 
 

@@ -17,7 +17,8 @@ from scim2_models.path.expressions import FilterNode
 
 from scimbridge.connectors.pushdown import or_equalities
 from scimbridge.errors import InvalidValue
-from scimbridge.scim.patch import PatchOperation, operation_touches
+from scimbridge.scim.patch import PatchOperation
+from scimbridge.scim.patch_intent import operation_touches
 
 NAME = "externalId"
 MAX_LENGTH = 255

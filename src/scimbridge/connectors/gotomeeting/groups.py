@@ -45,12 +45,9 @@ from scimbridge.errors import (
     Uniqueness,
 )
 from scimbridge.mapping.engine import Mapper
-from scimbridge.scim.patch import (
-    PatchOperation,
-    apply_operations,
-    member_changes,
-    operation_touches,
-)
+from scimbridge.scim.patch import PatchOperation
+from scimbridge.scim.patch_apply import apply_operations
+from scimbridge.scim.patch_intent import member_changes, operation_touches
 
 
 class GoToGroups(ResourceHandler):

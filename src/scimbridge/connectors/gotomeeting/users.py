@@ -43,7 +43,8 @@ from scimbridge.errors import (
     Uniqueness,
 )
 from scimbridge.mapping.engine import Mapper
-from scimbridge.scim.patch import PatchOperation, apply_operations
+from scimbridge.scim.patch import PatchOperation
+from scimbridge.scim.patch_apply import apply_operations
 
 ACTIVE_MARKER = "__active__"
 
