@@ -159,25 +159,7 @@ def start_stack(
         return app, nothing
 
     emulator = serve_in_thread(emulator_factory)
-    gateway_socket = bound_socket()
-    port = gateway_socket.getsockname()[1]
-    settings = load_settings(
-        environ={},
-        overrides={
-            "data_dir": str(tmp_path / "gateway"),
-            "server.port": port,
-            "instances.gotomeeting.target_url": f"{emulator.base_url}/admin/rest/v1",
-            "instances.gotomeeting.token_url": f"{emulator.base_url}/oauth/token",
-            "emulators.gotomeeting.enabled": False,
-            **(overrides or {}),
-        },
-    )
-
-    async def gateway_factory() -> Any:
-        runtime = await build_runtime(settings, token=TOKEN)
-        return runtime.app, runtime.aclose
-
-    gateway = serve_in_thread(gateway_factory, gateway_socket)
+    gateway = start_gateway(tmp_path / "gateway", emulator.base_url, overrides or {})
     scim = httpx.Client(
         base_url=f"{gateway.base_url}/gotomeeting/scim/v2",
         headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": SCIM_JSON},
@@ -185,6 +167,28 @@ def start_stack(
     )
     target = _target_client(emulator.base_url)
     return Stack(emulator, gateway, scim, target, emulator_config.account_key, recorder)
+
+
+def start_gateway(data_dir: Path, emulator_url: str, overrides: dict[str, Any]) -> RunningServer:
+    """Start a gateway whose gotomeeting instance talks to the emulator at ``emulator_url``."""
+    gateway_socket = bound_socket()
+    settings = load_settings(
+        environ={},
+        overrides={
+            "data_dir": str(data_dir),
+            "server.port": gateway_socket.getsockname()[1],
+            "instances.gotomeeting.target_url": f"{emulator_url}/admin/rest/v1",
+            "instances.gotomeeting.token_url": f"{emulator_url}/oauth/token",
+            "emulators.gotomeeting.enabled": False,
+            **overrides,
+        },
+    )
+
+    async def gateway_factory() -> Any:
+        runtime = await build_runtime(settings, token=TOKEN)
+        return runtime.app, runtime.aclose
+
+    return serve_in_thread(gateway_factory, gateway_socket)
 
 
 def _target_client(base_url: str) -> httpx.Client:

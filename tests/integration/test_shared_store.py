@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
-from tests.integration.conftest import TOKEN, new_user, start_stack
-from tests.support.servers import RunningServer, bound_socket, serve_in_thread
-
-from scimbridge.runtime import build_runtime
-from scimbridge.settings import load_settings
+from tests.integration.conftest import TOKEN, new_user, start_gateway, start_stack
 
 
 def test_gateway_on_postgres_and_redis(
@@ -63,25 +58,3 @@ def test_second_gateway_sees_first_ones_state(
     assert fetched["meta"]["version"] == created["meta"]["version"]
     assert fetched["externalId"] == "pg-2"
     assert found["totalResults"] == 1
-
-
-def start_gateway(data_dir: Path, emulator_url: str, overrides: dict[str, Any]) -> RunningServer:
-    """Start one more gateway in front of an emulator that is already running."""
-    sock = bound_socket()
-    settings = load_settings(
-        environ={},
-        overrides={
-            "data_dir": str(data_dir),
-            "server.port": sock.getsockname()[1],
-            "instances.gotomeeting.target_url": f"{emulator_url}/admin/rest/v1",
-            "instances.gotomeeting.token_url": f"{emulator_url}/oauth/token",
-            "emulators.gotomeeting.enabled": False,
-            **overrides,
-        },
-    )
-
-    async def factory() -> Any:
-        runtime = await build_runtime(settings, token=TOKEN)
-        return runtime.app, runtime.aclose
-
-    return serve_in_thread(factory, sock)
