@@ -3,7 +3,7 @@
 URLs::
 
     /{instance}/scim/v2/...   the SCIM service provider of one connector instance
-    /healthz                  liveness: the process answers
+    /healthz                  liveness: the process responds
     /readyz                   readiness: every instance is loaded
     /metrics                  Prometheus metrics
 """
@@ -47,7 +47,7 @@ Handler = Callable[[Request, ScimEndpoints], Awaitable[Response]]
 
 
 class Gateway:
-    """What the routes need: the endpoints of each instance, the tokens and the metrics."""
+    """The state the routes share: the endpoints of each instance, the tokens and the metrics."""
 
     def __init__(
         self, endpoints: dict[str, ScimEndpoints], tokens: Sequence[str], metrics: Metrics

@@ -3,7 +3,7 @@
 ::
 
     ScimbridgeError
-    ├── ScimError                  answered to the SCIM client as a SCIM Error body
+    ├── ScimError                  returned to the SCIM client as a SCIM Error body
     │   ├── InvalidFilter          400 invalidFilter
     │   ├── InvalidSyntax          400 invalidSyntax
     │   ├── InvalidPath            400 invalidPath
@@ -45,7 +45,7 @@ class ScimbridgeError(Exception):
 
 
 class ScimError(ScimbridgeError):
-    """An error answered to the SCIM client as an RFC 7644 §3.12 Error response."""
+    """An error returned to the SCIM client as an RFC 7644 §3.12 Error response."""
 
     status: int = 400
     scim_type: str | None = None
@@ -143,7 +143,7 @@ class TargetAuthError(TargetError):
 
 
 class TargetThrottled(TargetError):
-    """The target answered 429; ``retry_after`` is in seconds when the target sent it."""
+    """The target returned 429. ``retry_after`` is in seconds when the target sent it."""
 
     def __init__(
         self,

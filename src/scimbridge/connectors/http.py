@@ -56,8 +56,8 @@ class RetryPolicy:
     """How often and how long a target call is retried.
 
     A 429 is retried when the target's ``Retry-After`` (or the back-off) is at
-    most ``max_wait`` seconds; beyond that the throttle is passed to the SCIM
-    client, with the same Retry-After, so the client waits instead of the gateway.
+    most ``max_wait`` seconds. Beyond that the throttle is passed to the SCIM
+    client with the same Retry-After, so the client waits instead of the gateway.
     """
 
     attempts: int = 4

@@ -33,8 +33,8 @@ log = structlog.get_logger("scimbridge.oauth")
 # expires between the check and the call it authorises.
 EXPIRY_MARGIN = 60.0
 
-# A throttled token request is retried while the target asks for at most this
-# many seconds of waiting; a longer wait reaches the SCIM client as 429.
+# A throttled token request is retried while the target requests at most this
+# many seconds of waiting. A longer wait reaches the SCIM client as 429.
 MAX_THROTTLE_WAIT = 5.0
 THROTTLE_ATTEMPTS = 3
 
@@ -204,7 +204,7 @@ class TokenProvider:
             )
         if not response.is_success:
             raise TargetUnavailable(
-                f"{self._target_name} token endpoint answered {response.status_code}",
+                f"{self._target_name} token endpoint returned {response.status_code}",
                 status=response.status_code,
             )
         try:
@@ -217,7 +217,7 @@ class TokenProvider:
 
 
 def _cache_key(grant: OAuthGrant) -> str:
-    """A cache key naming the account a token is for, without any secret in it."""
+    """Build a cache key naming the account a token is for, without any secret in it."""
     who = grant.username or grant.grant_type
     digest = hashlib.sha256(f"{grant.token_url}|{grant.client_id}|{who}".encode()).hexdigest()
     return f"oauth-token:{digest[:32]}"

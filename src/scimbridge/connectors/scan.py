@@ -1,4 +1,4 @@
-"""Answering list requests in the gateway when the target cannot.
+"""List requests evaluated in the gateway when the target cannot evaluate them.
 
 When a filter or a sort order cannot be pushed down to the target, the handler
 reads every object of the resource type, converts them, and filters, sorts and
@@ -57,9 +57,9 @@ async def fetch_all(
 
 
 async def page_from_target(fetch_page: FetchPage, query: Query, page_size: int) -> Page:
-    """Read the page ``query`` asks for through the target's own offset paging.
+    """Read the page ``query`` requests through the target's own offset paging.
 
-    A SCIM page larger than the target's page size takes several target calls;
+    A SCIM page larger than the target's page size takes several target calls.
     ``count=0`` still takes one, for the total.
     """
     offset = max(query.start_index, 1) - 1
@@ -80,7 +80,7 @@ async def page_from_target(fetch_page: FetchPage, query: Query, page_size: int) 
 
 
 def page_in_gateway(resources: Sequence[Resource], query: Query, rtype: ResourceTypeDef) -> Page:
-    """Filter, sort and slice resources the gateway holds in full."""
+    """Filter, sort and slice resources the gateway has read in full."""
     selected: list[Resource] = list(resources)
     if query.filter is not None:
         predicate = compile_filter(query.filter, rtype)
@@ -105,7 +105,7 @@ def filter_exactly(
     """Apply the SCIM filter to resources a pushed-down target filter returned.
 
     The target's matching may be looser than SCIM's (for example on case), so
-    results are checked again; the cost is small next to the target call.
+    results are checked again. The cost is small next to the target call.
     """
     if node is None:
         return list(resources)

@@ -27,12 +27,6 @@ class RowPath:
     single_entry: bool
     """True for ``attr[0].sub``: the target keeps one entry only."""
 
-    def display(self) -> str:
-        index = "[0]" if self.single_entry else "[]" if self.multi else ""
-        sub = f".{self.sub}" if self.sub else ""
-        prefix = f"{self.urn}:" if self.urn else ""
-        return f"{prefix}{self.attr}{index}{sub}"
-
 
 def parse_row_path(path: str) -> RowPath:
     """Parse a row path such as ``emails[0].value`` or ``urn:...:User:employeeNumber``."""
@@ -92,7 +86,7 @@ class Mapper:
         By default only fields whose SCIM attributes are present are returned,
         so the result serves as a partial update. With ``clear_absent`` (a
         replace, or the result of a PATCH) an absent attribute clears its
-        target field, unless its row says otherwise. Two rows that map to the
+        target field, unless its row sets ``clear_when_absent`` to False. Two rows that map to the
         same target field must agree, or the request is rejected: the target
         keeps one value where SCIM offers two.
         """
@@ -118,22 +112,15 @@ class Mapper:
         return fields
 
     def missing_required(self, resource: Mapping[str, Any]) -> list[str]:
-        """Name the required attributes a create or replace lacks.
-
-        Rows sharing a ``required_group`` count as one: any of them is enough.
-        """
-        satisfied: set[str] = set()
-        missing: dict[str, list[str]] = {}
+        """Name the required attributes a create or replace lacks."""
+        missing = []
         for row in self.rows:
             if not row.required:
                 continue
-            key = row.required_group or row.scim
             found, value = self.extract(resource, row)
-            if found and value not in (None, "", []):
-                satisfied.add(key)
-            else:
-                missing.setdefault(key, []).append(row.scim)
-        return [" or ".join(paths) for key, paths in missing.items() if key not in satisfied]
+            if not found or value in (None, "", []):
+                missing.append(row.scim)
+        return missing
 
     def extract(self, resource: Mapping[str, Any], row: Row) -> tuple[bool, Any]:
         """Read the value a row maps from a SCIM resource: (present, value)."""

@@ -11,7 +11,7 @@ SCIM paths in rows use a small grammar:
     a single-valued attribute or a sub-attribute of a complex one;
 ``attr[].sub``
     the ``sub`` of every entry of a multi-valued attribute, read from a target
-    list (or from a single target value, giving at most one entry);
+    list. A single target value gives at most one entry;
 ``attr[0].sub``
     the ``sub`` of the one entry the target keeps, written from the entry marked
     ``primary`` or else the first one;
@@ -30,7 +30,7 @@ from scimbridge.scim.schema import AttributeType, Returned, Uniqueness
 
 
 class Direction(Flag):
-    """Which conversion a row takes part in."""
+    """The conversions a row takes part in."""
 
     READ = auto()
     """target to SCIM"""
@@ -40,7 +40,7 @@ class Direction(Flag):
 
 
 class TargetSpec:
-    """How a row reads its value from a target object and writes it back."""
+    """The rule by which a row reads its value from a target object and writes it back."""
 
     fields: tuple[str, ...] = ()
     """The target fields the spec reads or writes, for documentation."""
@@ -167,10 +167,9 @@ class Computed(TargetSpec):
 class Row:
     """One mapping row.
 
-    ``scim`` is the SCIM path (see the module docstring), ``target`` the target
-    field or expression. ``required`` means a create or replace must carry a
-    value; ``group`` names rows of which one is enough (the email of a
-    GoToMeeting user comes from ``userName`` or from ``emails[0].value``).
+    ``scim`` is the SCIM path (see the module docstring), and ``target`` the
+    target field or expression. ``required`` means a create or replace must
+    carry a value.
     """
 
     scim: str
@@ -185,8 +184,8 @@ class Row:
     canonical_values: tuple[str, ...] = ()
     reference_types: tuple[str, ...] = ()
     source: str = ""
-    """Where the row comes from, shown in the mapping documentation (e.g. the seed table)."""
-    required_group: str = ""
+    """The origin of the row, shown in the mapping documentation, such as the
+    Starling Connect mapping table it reproduces."""
     clear_when_absent: bool = True
     """Whether a replace that omits the attribute clears the target field.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from scimbridge.mapping.engine import RowPath, parse_row_path
 from scimbridge.mapping.rows import Direction, Row
@@ -36,14 +36,7 @@ def schema_from_rows(schema_id: str, name: str, description: str, rows: Sequence
     still publish the attribute, as read-only.
     """
     roots: dict[str, _Node] = {}
-    groups_seen: set[str] = set()
     for row in rows:
-        # Of rows that satisfy one requirement together, the first is published
-        # as required and the others as optional.
-        if row.required_group:
-            if row.required_group in groups_seen:
-                row = replace(row, required=False)
-            groups_seen.add(row.required_group)
         path = parse_row_path(row.scim)
         if path.attr.lower() in _COMMON and path.urn is None:
             continue

@@ -416,7 +416,7 @@ class ScimEndpoints:
         """Compare If-Match with the current version before a write (RFC 7644 §3.14).
 
         NOTE: the check and the write are two target calls, so a change made
-        between them by another client is not detected; targets offer no
+        between them by another client is not detected. Targets offer no
         conditional write to close that gap.
         """
         expected = request.headers.get("if-match")

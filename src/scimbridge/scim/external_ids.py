@@ -2,8 +2,8 @@
 
 RFC 7643 §3.1 makes ``externalId`` the provisioning client's own identifier of
 a resource; Entra ID and Okta match users by it. The SCIM edge stores it in the
-gateway store, adds it to every resource it returns, and answers
-``externalId eq "..."`` filters (alone or joined by ``or``) from the store.
+gateway store, adds it to every resource it returns, and looks up
+``externalId eq "..."`` filters (alone or joined by ``or``) in the store.
 Other filters on it are evaluated in the gateway over every resource, with the
 stored values added (see ``ScimEndpoints``).
 """

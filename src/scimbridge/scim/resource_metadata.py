@@ -142,7 +142,7 @@ class ResourceMetadata:
     def _add_references(self, resource: Resource, rtype: ResourceTypeDef) -> None:
         """Fill in ``$ref`` of entries such as ``members`` and ``groups`` from their ``value``.
 
-        Targets return bare keys; the URI of the referenced resource is the
+        Targets return bare keys. The URI of the referenced resource is the
         gateway's own, so it is added here for every multi-valued attribute
         whose ``$ref`` sub-attribute names a resource type of this instance.
         """

@@ -7,7 +7,7 @@ strict where a wrong value would reach the target:
 - ``"True"`` / ``"False"`` strings are accepted for booleans (Entra ID sends them);
 - a value of the wrong type is rejected with 400 ``invalidValue`` naming the attribute;
 - attributes the schema does not define are dropped, as are read-only ones,
-  which RFC 7644 §3.3 says a service provider ignores on input;
+  which RFC 7644 §3.3 has a service provider ignore on input;
 - ``schemas``, when sent, must name only schemas of the resource type.
 """
 

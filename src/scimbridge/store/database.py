@@ -167,9 +167,9 @@ def create_sqlite_engine(url: URL) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def begin_transaction(connection: Connection) -> None:
-        # Reads run in autocommit: each store read is one SELECT (one per
-        # 5,000 ids), which SQLite answers from one snapshot anyway, and
-        # skipping BEGIN saves a round trip to the driver thread per read.
+        # Reads run in autocommit, because each store read is one SELECT (one
+        # per 5,000 ids), which SQLite serves from one snapshot anyway. Skipping
+        # BEGIN saves a round trip to the driver thread per read.
         if connection.get_execution_options().get(WRITE_OPTION):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 

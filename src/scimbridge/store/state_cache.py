@@ -27,7 +27,7 @@ StateKey = tuple[str, str, str]
 
 @dataclass(frozen=True, slots=True)
 class ResourceState:
-    """What the store holds for one resource, with the content hash it was read for."""
+    """The stored state of one resource, with the content hash it was read for."""
 
     content_hash: str
     meta: ResourceMeta

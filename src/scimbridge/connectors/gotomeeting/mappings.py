@@ -1,10 +1,11 @@
 """The GoToMeeting mapping rows and the resource types built from them.
 
-The User rows are the Starling Connect GoToMeeting connector's user mapping,
-one row per line of that table, plus three rows of our own marked
-``source="scimbridge"``: the one email's ``type`` and ``primary`` flags, which
-clients such as Entra ID filter on, and ``active``, which GoTo expresses as the
-user's status. The Group rows are that connector's group mapping.
+The User and Group rows are the Starling Connect GoToMeeting connector's user
+and group mappings, one row per line of those tables. Rows of our own are
+marked ``source="scimbridge"``. They add the one email's ``type`` and
+``primary`` flags, which clients such as Entra ID filter on, ``active``, which
+GoTo expresses as the user's status, and the ``$ref`` and ``type`` of
+references.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ USER_ROWS: tuple[Row, ...] = (
         type=AttributeType.BOOLEAN,
         clear_when_absent=False,
         source="scimbridge",
-        description="False when the user holds no license (GoTo status SUSPENDED).",
+        description="False when the user has no license (GoTo status SUSPENDED).",
     ),
 )
 

@@ -198,7 +198,7 @@ class GoToUsers(ResourceHandler):
 
         GoTo has been seen returning 502 rather than 404 for a key that is not a
         number. Keys are opaque here, so instead of guessing from their shape the
-        gateway asks the list endpoint whether the key exists.
+        gateway queries the list endpoint for the key.
         """
         if isinstance(exc, TargetUnavailable) and exc.status not in (400, 500, 502):
             raise exc
