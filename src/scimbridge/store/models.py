@@ -2,7 +2,8 @@
 
 The target API is the source of truth for identities. These tables hold only
 what the target cannot: SCIM ``meta`` dates and ``externalId`` for each
-resource, and the audit log of writes.
+resource, the audit log of writes, and the resources the gateway reports as
+deleted while the target keeps them.
 """
 
 from __future__ import annotations
@@ -109,3 +110,28 @@ class ExternalIdRow(Base):
     resource_type: Mapped[str] = mapped_column(String(100), primary_key=True)
     resource_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(255))
+
+
+class DeletedResourceRow(Base):
+    """A resource that SCIM clients see as deleted although the target still keeps it.
+
+    A target that cannot delete (Coupa deactivates users instead) gets a row
+    here on SCIM DELETE. ``name`` is the case-folded userName at deletion, or
+    None, and the index serves the lookup by name when a POST re-creates it.
+    """
+
+    __tablename__ = "deleted_resources"
+    __table_args__ = (
+        Index(
+            "ix_deleted_resources_instance_resource_type_name",
+            "instance",
+            "resource_type",
+            "name",
+        ),
+    )
+
+    instance: Mapped[str] = mapped_column(String(100), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(100), primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,4 +1,4 @@
-"""The gateway store: resource metadata, external ids and the audit log in one SQL database."""
+"""The gateway store: metadata, external ids, deletions and the audit log in one SQL database."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from scimbridge.store.audit import AuditLog
 from scimbridge.store.database import Database, connect
+from scimbridge.store.deletions import DeletionStore
 from scimbridge.store.external_ids import ExternalIdStore
 from scimbridge.store.metadata import MetadataStore
 
 
 class Store:
-    """Gateway state the target API cannot hold: ``meta`` dates, ``externalId`` and the audit log.
+    """Gateway state the target API cannot hold, in one SQL database.
+
+    It contains ``meta`` dates, ``externalId``, deletion records and the audit log.
 
     Create it with :func:`open_store`. Every method raises
     :class:`scimbridge.errors.StoreError` when the database fails.
@@ -23,6 +26,7 @@ class Store:
         self._database = database
         self.meta = MetadataStore(database)
         self.external_ids = ExternalIdStore(database)
+        self.deletions = DeletionStore(database)
         self.audit = AuditLog(database)
 
     @property
