@@ -13,6 +13,8 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from scimbridge.emulators.coupa import CoupaEmulatorSettings
+from scimbridge.emulators.coupa import create_app as create_coupa_app
 from scimbridge.emulators.gotomeeting import EmulatorSettings, create_app
 from scimbridge.emulators.gotomeeting.settings import (
     SANDBOX_ACCOUNT_KEY,
@@ -21,6 +23,7 @@ from scimbridge.emulators.gotomeeting.settings import (
     SANDBOX_PERSONAL_ACCESS_TOKEN,
 )
 
+from .coupa_helpers import coupa_api, coupa_token
 from .helpers import HTTP, local_client
 
 
@@ -65,20 +68,26 @@ StartEmulator = Callable[[EmulatorSettings], RunningEmulator]
 
 
 @pytest.fixture
-def start_emulator() -> Iterator[StartEmulator]:
-    """Return a function that starts an emulator; every one started is stopped afterwards."""
+def running_emulators() -> Iterator[list[RunningEmulator]]:
+    """A list to put started emulators in; every one is stopped after the test."""
     running: list[RunningEmulator] = []
-
-    def start(settings: EmulatorSettings) -> RunningEmulator:
-        emulator = serve(create_app(settings))
-        running.append(emulator)
-        return emulator
-
-    yield start
+    yield running
     for emulator in running:
         emulator.server.should_exit = True
     for emulator in running:
         emulator.stop()
+
+
+@pytest.fixture
+def start_emulator(running_emulators: list[RunningEmulator]) -> StartEmulator:
+    """Return a function that starts a GoToMeeting emulator, stopped after the test."""
+
+    def start(settings: EmulatorSettings) -> RunningEmulator:
+        emulator = serve(create_app(settings))
+        running_emulators.append(emulator)
+        return emulator
+
+    return start
 
 
 @pytest.fixture
@@ -110,4 +119,46 @@ def api(base_url: str) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {pat_token(base_url)}", "Accept": "application/json"}
     url = f"{base_url}/admin/rest/v1/accounts/{SANDBOX_ACCOUNT_KEY}"
     with local_client(base_url=url, headers=headers) as client:
+        yield client
+
+
+StartCoupa = Callable[[CoupaEmulatorSettings], RunningEmulator]
+
+
+@pytest.fixture
+def start_coupa(running_emulators: list[RunningEmulator]) -> StartCoupa:
+    """Return a function that starts a Coupa emulator, stopped after the test."""
+
+    def start(settings: CoupaEmulatorSettings) -> RunningEmulator:
+        emulator = serve(create_coupa_app(settings))
+        running_emulators.append(emulator)
+        return emulator
+
+    return start
+
+
+@pytest.fixture
+def coupa_settings() -> CoupaEmulatorSettings:
+    """Coupa sandbox settings with the rate limit turned off."""
+    return replace(CoupaEmulatorSettings.sandbox(), rate_limit_per_second=0)
+
+
+@pytest.fixture
+def coupa_emulator(
+    start_coupa: StartCoupa, coupa_settings: CoupaEmulatorSettings
+) -> RunningEmulator:
+    """A running Coupa sandbox emulator."""
+    return start_coupa(coupa_settings)
+
+
+@pytest.fixture
+def coupa_url(coupa_emulator: RunningEmulator) -> str:
+    """Base URL of a running Coupa sandbox emulator."""
+    return coupa_emulator.base_url
+
+
+@pytest.fixture
+def coupa(coupa_url: str) -> Iterator[httpx.Client]:
+    """Client for the Coupa ``/api`` routes with a token that has every scope."""
+    with coupa_api(coupa_url, coupa_token(coupa_url)) as client:
         yield client

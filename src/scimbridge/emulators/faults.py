@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -134,3 +135,27 @@ class LatencyMiddleware:
         if scope["type"] == "http" and self.seconds > 0:
             await asyncio.sleep(self.seconds)
         await self.app(scope, receive, send)
+
+
+def fault_middleware(
+    *,
+    latency_seconds: float,
+    rate_limit_per_second: float,
+    rate_limit_burst: int,
+    key: RateLimitKey,
+    reject: RejectResponse,
+) -> list[Middleware]:
+    """Build an emulator's middleware list: latency first, then the rate limit.
+
+    Latency comes first, so a request that is rejected with 429 is delayed too.
+    """
+    return [
+        Middleware(LatencyMiddleware, seconds=latency_seconds),
+        Middleware(
+            RateLimitMiddleware,
+            rate=rate_limit_per_second,
+            burst=rate_limit_burst,
+            key=key,
+            reject=reject,
+        ),
+    ]

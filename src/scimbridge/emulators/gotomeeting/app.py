@@ -24,18 +24,17 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from scimbridge.emulators.faults import LatencyMiddleware, RateLimitMiddleware
+from scimbridge.emulators.client_auth import FORM_REQUIRED_MESSAGE, read_form
+from scimbridge.emulators.faults import fault_middleware
 from scimbridge.emulators.gotomeeting.directory import Directory
 from scimbridge.emulators.gotomeeting.errors import (
     ApiError,
@@ -175,7 +174,9 @@ class GoToMeetingEmulator:
         )
 
     async def token(self, request: Request) -> Response:
-        fields = await _form(request)
+        fields = await read_form(request)
+        if fields is None:
+            raise OAuthError("invalid_request", FORM_REQUIRED_MESSAGE)
         body = self.tokens.grant(fields, request.headers.get("authorization"))
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -307,22 +308,6 @@ class GoToMeetingEmulator:
         return Response(status_code=204)
 
 
-async def _form(request: Request) -> dict[str, str]:
-    """Parse an ``application/x-www-form-urlencoded`` body; the first value of a name wins.
-
-    Parsed here with the standard library, so the emulator needs no multipart parser.
-    """
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        raise OAuthError("invalid_request", "The body must be application/x-www-form-urlencoded.")
-
-    body = (await request.body()).decode("utf-8", errors="replace")
-    fields: dict[str, str] = {}
-    for name, value in parse_qsl(body, keep_blank_values=True):
-        fields.setdefault(name, value)
-    return fields
-
-
 async def _json(request: Request) -> Any:
     body = await request.body()
     try:
@@ -373,16 +358,13 @@ def create_app(settings: EmulatorSettings) -> Starlette:
             [("rate.limit.exceeded", f"Too many requests. Retry after {retry_after} s.")],
         )
 
-    middleware = [
-        Middleware(LatencyMiddleware, seconds=settings.latency_seconds),
-        Middleware(
-            RateLimitMiddleware,
-            rate=settings.rate_limit_per_second,
-            burst=settings.rate_limit_burst,
-            key=emulator.rate_limit_key,
-            reject=reject,
-        ),
-    ]
+    middleware = fault_middleware(
+        latency_seconds=settings.latency_seconds,
+        rate_limit_per_second=settings.rate_limit_per_second,
+        rate_limit_burst=settings.rate_limit_burst,
+        key=emulator.rate_limit_key,
+        reject=reject,
+    )
     app = Starlette(
         routes=emulator.routes(),
         middleware=middleware,

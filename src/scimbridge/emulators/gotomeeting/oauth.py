@@ -16,53 +16,18 @@ Every token acts as the admin user and is good for every Admin API call.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
+from scimbridge.emulators.client_auth import bearer_value, decode_basic
 from scimbridge.emulators.gotomeeting.errors import OAuthError, not_authenticated
 from scimbridge.emulators.gotomeeting.settings import EmulatorSettings
 from scimbridge.emulators.gotomeeting.store import Store
 from scimbridge.emulators.state import Document
 
 PRUNE_EVERY_GRANTS = 256
-
-
-def _decode_basic(authorization: str) -> tuple[str, str] | None:
-    scheme, _, encoded = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, separator, secret = decoded.partition(":")
-    if not separator:
-        return None
-    return unquote(client_id), unquote(secret)
-
-
-def basic_client_id(authorization: str | None) -> str | None:
-    """Return the client id of an HTTP Basic header, or None when there is none."""
-    if authorization is None:
-        return None
-    credentials = _decode_basic(authorization)
-    return None if credentials is None else credentials[0]
-
-
-def bearer_value(authorization: str | None) -> str | None:
-    """Return the token of a ``Bearer`` header, or None when there is none."""
-    if authorization is None:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()
 
 
 class TokenService:
@@ -76,7 +41,7 @@ class TokenService:
     def authenticate_client(self, form: Mapping[str, str], authorization: str | None) -> str:
         """Return the client id, authenticated by HTTP Basic or by form fields."""
         if authorization is not None:
-            credentials = _decode_basic(authorization)
+            credentials = decode_basic(authorization)
             if credentials is None:
                 raise OAuthError("invalid_client", "Malformed Basic authorization header.", 401)
         elif "client_id" in form:
@@ -193,7 +158,8 @@ class TokenService:
         if value is not None:
             token = self.store.access_tokens.get(value)
             return None if token is None else str(token["clientId"])
-        return basic_client_id(authorization)
+        credentials = decode_basic(authorization)
+        return None if credentials is None else credentials[0]
 
 
 def _required(form: Mapping[str, str], name: str) -> str:
