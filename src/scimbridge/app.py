@@ -121,6 +121,12 @@ def _target_error_response(exc: TargetError) -> Response:
         return error_response(
             400, f"the target rejected the request: {exc.message}", "invalidValue"
         )
+    if isinstance(exc, TargetAuthError) and exc.status == 403:
+        return error_response(
+            502,
+            f"the target refused the gateway's call: {exc.message}; grant the instance's "
+            "credentials the permission or scope it names",
+        )
     if isinstance(exc, TargetAuthError):
         return error_response(
             502,

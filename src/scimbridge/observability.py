@@ -28,6 +28,7 @@ SECRET_KEYS = frozenset(
         "personal_access_token",
         "credential",
         "api_key",
+        "x-coupa-api-key",
     }
 )
 MASK = "***"

@@ -13,6 +13,7 @@ Handlers return SCIM dictionaries without ``meta``; the edge adds ``meta``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,9 +56,17 @@ class ResourceHandler(ABC):
     write_rejection: str = "the target does not allow it"
     """The reason shown when a write this handler does not implement is rejected."""
 
+    target_meta: bool = False
+    """True when the handler's resources carry ``meta.created`` and ``meta.lastModified``
+    read from the target; the edge then keeps those dates instead of its own."""
+
     @abstractmethod
-    async def get(self, resource_id: str) -> Resource:
-        """Return the resource, or raise :class:`scimbridge.errors.NotFound`."""
+    async def get(self, resource_id: str, attributes: Sequence[str] | None = None) -> Resource:
+        """Return the resource, or raise :class:`scimbridge.errors.NotFound`.
+
+        ``attributes`` are the attributes the client asked for, a hint that
+        lets a handler read attributes returned only on request.
+        """
 
     @abstractmethod
     async def query(self, query: Query) -> Page:

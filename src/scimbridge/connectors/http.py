@@ -69,7 +69,8 @@ ErrorParser = Callable[[httpx.Response], tuple[str | None, str]]
 """Reads a target error body into (error code, message)."""
 
 AuthHook = Callable[[bool], Awaitable[str]]
-"""Returns an Authorization header value; called with True to force a fresh token."""
+"""Returns the value of the authentication header (``Authorization`` unless the
+target names another); called with True to force a fresh token."""
 
 
 class TargetHttp:
@@ -85,9 +86,11 @@ class TargetHttp:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         max_connections: int = 20,
+        auth_header: str = "Authorization",
     ) -> None:
         self.target_name = target_name
         self._auth = auth
+        self._auth_header = auth_header
         self._parse_error = parse_error
         self._retry = retry or RetryPolicy()
         self._client = httpx.AsyncClient(
@@ -155,7 +158,7 @@ class TargetHttp:
     ) -> httpx.Response:
         headers = {}
         if self._auth is not None:
-            headers["Authorization"] = await self._auth(force_token)
+            headers[self._auth_header] = await self._auth(force_token)
 
         _count_call()
         try:

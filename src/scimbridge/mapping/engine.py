@@ -100,15 +100,7 @@ class Mapper:
                 if not (clear_absent and row.clear_when_absent):
                     continue
                 value = None
-            for name, target_value in row.target.write(value).items():
-                if name in fields and fields[name] != target_value:
-                    raise InvalidValue(
-                        f"{sources[name]} is {fields[name]!r} but {row.scim} is "
-                        f"{target_value!r}; the target keeps one value for both, "
-                        "so send the same value or only one of them"
-                    )
-                fields[name] = target_value
-                sources[name] = row.scim
+            _merge(fields, sources, row.target.write(value), row.scim, prefix="")
         return fields
 
     def missing_required(self, resource: Mapping[str, Any]) -> list[str]:
@@ -180,6 +172,45 @@ class Mapper:
                 entries[index][path.sub] = item
             elif isinstance(item, Mapping):
                 entries[index].update(item)
+
+
+def _merge(
+    fields: dict[str, Any],
+    sources: dict[str, str],
+    written: Mapping[str, Any],
+    scim_path: str,
+    *,
+    prefix: str,
+) -> None:
+    """Merge the fields one row wrote into ``fields``, nested objects key by key.
+
+    Two rows that write different values to the same target field conflict:
+    the target keeps one value where SCIM offers two.
+    """
+    for name, value in written.items():
+        dotted = prefix + name
+        current = fields.get(name)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            _merge(current, sources, value, scim_path, prefix=dotted + ".")
+            continue
+        if name in fields and current != value:
+            raise InvalidValue(
+                f"{sources[dotted]} is {current!r} but {scim_path} is {value!r}; the "
+                "target keeps one value for both, so send the same value or only one of them"
+            )
+        fields[name] = dict(value) if isinstance(value, Mapping) else value
+        sources[dotted] = scim_path
+        if isinstance(value, Mapping):
+            _record_sources(sources, value, scim_path, prefix=dotted + ".")
+
+
+def _record_sources(
+    sources: dict[str, str], written: Mapping[str, Any], scim_path: str, *, prefix: str
+) -> None:
+    for name, value in written.items():
+        sources[prefix + name] = scim_path
+        if isinstance(value, Mapping):
+            _record_sources(sources, value, scim_path, prefix=prefix + name + ".")
 
 
 def _scope(

@@ -57,7 +57,12 @@ class TargetSpec:
 
 @dataclass(frozen=True)
 class Field(TargetSpec):
-    """A target field copied as it is."""
+    """A target field copied as it is.
+
+    A dotted name such as ``default-address.city`` reaches into nested target
+    objects; writing it yields the nested object, which the engine merges with
+    what other rows write into the same object.
+    """
 
     name: str
 
@@ -66,13 +71,69 @@ class Field(TargetSpec):
         return (self.name,)
 
     def read(self, target: Mapping[str, Any]) -> Any:
-        return target.get(self.name)
+        return read_dotted(target, self.name)
 
     def write(self, value: Any) -> dict[str, Any]:
-        return {self.name: value}
+        return write_dotted(self.name, value)
 
     def describe(self) -> str:
         return self.name
+
+
+@dataclass(frozen=True)
+class Each(TargetSpec):
+    """One key of every object in a target list, such as the ``id`` of each of a user's ``roles``.
+
+    Reading returns the list of values; writing a list of values yields the
+    target list of objects carrying that key, e.g. ``[{"id": 3}, {"id": 4}]``.
+    ``convert`` turns each target value into its SCIM form (for example ids
+    into strings) and ``revert`` turns it back.
+    """
+
+    list_name: str
+    key: str
+    convert: Callable[[Any], Any] | None = None
+    revert: Callable[[Any], Any] | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (f"{self.list_name}[].{self.key}",)
+
+    def read(self, target: Mapping[str, Any]) -> Any:
+        entries = read_dotted(target, self.list_name)
+        if not isinstance(entries, list):
+            return None
+        values = [entry.get(self.key) for entry in entries if isinstance(entry, Mapping)]
+        present = [value for value in values if value is not None]
+        return [self.convert(value) for value in present] if self.convert else present
+
+    def write(self, value: Any) -> dict[str, Any]:
+        values = value if isinstance(value, list) else ([] if value is None else [value])
+        if self.revert is not None:
+            values = [self.revert(item) for item in values]
+        return write_dotted(self.list_name, [{self.key: item} for item in values])
+
+    def describe(self) -> str:
+        return f"{self.list_name}[].{self.key}"
+
+
+def read_dotted(target: Mapping[str, Any], dotted: str) -> Any:
+    """Read ``a.b.c`` from nested mappings; ``None`` when any step is missing."""
+    value: Any = target
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def write_dotted(dotted: str, value: Any) -> dict[str, Any]:
+    """Build the nested mapping that sets ``a.b.c`` to ``value``."""
+    parts = dotted.split(".")
+    nested: dict[str, Any] = {parts[-1]: value}
+    for part in reversed(parts[:-1]):
+        nested = {part: nested}
+    return nested
 
 
 @dataclass(frozen=True)

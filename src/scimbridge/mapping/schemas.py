@@ -83,7 +83,7 @@ def _to_attribute(node: _Node) -> AttributeDef:
         description=description,
         required=required,
         mutability=mutability,
-        returned=Returned.DEFAULT,
+        returned=_parent_returned(subs),
         sub_attributes=subs,
     )
 
@@ -110,6 +110,13 @@ def _mutability(row: Row) -> Mutability:
     if row.direction == Direction.WRITE:
         return Mutability.WRITE_ONLY
     return Mutability.READ_WRITE
+
+
+def _parent_returned(subs: Sequence[AttributeDef]) -> Returned:
+    """Return ``request`` for a complex attribute whose sub-attributes all have it."""
+    if subs and all(sub.returned is Returned.REQUEST for sub in subs):
+        return Returned.REQUEST
+    return Returned.DEFAULT
 
 
 def _parent_mutability(subs: Sequence[AttributeDef]) -> Mutability:

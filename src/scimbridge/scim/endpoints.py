@@ -39,7 +39,7 @@ from scimbridge.scim.responses import (
     ScimResponse,
     etag_matches,
 )
-from scimbridge.scim.schema import ResourceTypeDef
+from scimbridge.scim.schema import ResourceTypeDef, Returned
 from scimbridge.scim.validation import prepare_resource
 from scimbridge.settings import LimitSettings
 from scimbridge.store import AuditEntry, Store
@@ -220,7 +220,8 @@ class ScimEndpoints:
         return body
 
     async def get(self, request: Request, handler: ResourceHandler, resource_id: str) -> Response:
-        resource = await handler.get(resource_id)
+        requested = parse_attribute_list(request.query_params.get("attributes"))
+        resource = await handler.get(resource_id, requested or None)
         decorated = await self.metadata.decorate(handler, [resource])
         version = decorated[0]["meta"]["version"]
         if etag_matches(request.headers.get("if-none-match"), version):
@@ -244,6 +245,7 @@ class ScimEndpoints:
         external_id = external_ids.check_external_id(resource.pop("externalId", None))
         await self._check_precondition(request, handler, resource_id)
         replaced = await handler.replace(resource_id, resource)
+        replaced = await self._with_requested(request, handler, resource_id, replaced)
         decorated = await self.metadata.record_write(handler, replaced, external_id)
         await self._audit(request, handler, resource_id, "PUT", 200)
         return self._resource_response(request, handler, decorated)
@@ -259,9 +261,32 @@ class ScimEndpoints:
             external_ids.split_pathless(parsed), stored
         )
         patched = await handler.patch(resource_id, operations)
+        patched = await self._with_requested(request, handler, resource_id, patched)
         decorated = await self.metadata.record_write(handler, patched, external_id)
         await self._audit(request, handler, resource_id, "PATCH", 200)
         return self._resource_response(request, handler, decorated)
+
+    async def _with_requested(
+        self, request: Request, handler: ResourceHandler, resource_id: str, written: Resource
+    ) -> Resource:
+        """Read the resource again when the client requested attributes the write result lacks.
+
+        Attributes returned only on request, such as the members of a Coupa
+        group, are left out of a handler's write result to save target calls.
+        """
+        requested = parse_attribute_list(request.query_params.get("attributes"))
+        if not requested:
+            return written
+        rtype = handler.resource_type
+        for name in requested:
+            resolved = rtype.resolve(*_split_urn(name))
+            if resolved is None:
+                continue
+            schema, attribute = resolved
+            holder = written if schema.id == rtype.schema.id else written.get(schema.id) or {}
+            if attribute.returned is Returned.REQUEST and attribute.name not in holder:
+                return await handler.get(resource_id, requested)
+        return written
 
     async def delete(
         self, request: Request, handler: ResourceHandler, resource_id: str
@@ -341,7 +366,7 @@ class ScimEndpoints:
             wanted = external_ids.filter_values(query.filter, core)
             if wanted is not None:
                 return await self._by_external_ids(handler, query, wanted)
-        if _uses_gateway_state(query):
+        if _uses_gateway_state(query, handler):
             return await self._page_with_state(handler, query)
         return await handler.query(query)
 
@@ -480,8 +505,9 @@ def method_not_allowed(method: str, allowed: str) -> MethodNotAllowed:
     return MethodNotAllowed(f"method {method} is not allowed here; allowed: {allowed}")
 
 
-def _uses_gateway_state(query: Query) -> bool:
-    state = {"meta", "externalid"}
+def _uses_gateway_state(query: Query, handler: ResourceHandler) -> bool:
+    # A handler that reads meta dates from its target can filter and sort on them.
+    state = {"externalid"} if handler.target_meta else {"meta", "externalid"}
     if query.filter is not None and mentions_attribute(query.filter, state):
         return True
     sort_by = (query.sort_by or "").lower()

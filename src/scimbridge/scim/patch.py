@@ -54,6 +54,7 @@ from .attrpath import (
 from .filtering import compile_entry_filter
 from .schema import AttributeDef, AttributeType, ResourceTypeDef, SchemaDef
 from .schema import Mutability as MutabilityRule
+from .validation import coerce_integer
 
 PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
@@ -408,6 +409,10 @@ def _place_extension(result: dict[str, Any], extension: SchemaDef, value: Any) -
 
     holder = _child_object(result, extension.id)
     for key, item in value.items():
+        # Some clients send an extension as a whole resource would carry it,
+        # with its own "schemas"; that key names no attribute, so skip it.
+        if key == "schemas":
+            continue
         name, _, sub_name = key.partition(".")
         attribute = extension.attribute(name)
         if attribute is None:
@@ -524,11 +529,7 @@ def _coerce_scalar(attribute: AttributeDef, value: Any, label: str) -> Any:
         raise InvalidValue(f"{label} takes true or false, not {value!r}.")
 
     if kind is AttributeType.INTEGER:
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise InvalidValue(f"{label} takes an integer, not {value!r}.")
+        return coerce_integer(value, label)
 
     if kind is AttributeType.DECIMAL:
         if isinstance(value, int | float) and not isinstance(value, bool):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from scimbridge.connectors.base import Resource, ResourceHandler
 from scimbridge.scim.responses import content_version
-from scimbridge.scim.schema import ResourceTypeDef
+from scimbridge.scim.schema import ResourceTypeDef, SchemaDef
 from scimbridge.store import Store
 from scimbridge.store.state_cache import ResourceState as StoredState
 from scimbridge.store.state_cache import StateCache
@@ -130,37 +131,53 @@ class ResourceMetadata:
         rtype = handler.resource_type
         decorated = {"schemas": _schemas_of(resource, rtype), **resource}
         self._add_references(decorated, rtype)
+        target_meta = resource.get("meta") if handler.target_meta else None
+        dates = target_meta if isinstance(target_meta, dict) else {}
         decorated["meta"] = {
             "resourceType": rtype.name,
-            "created": _timestamp(created),
-            "lastModified": _timestamp(last_modified),
+            "created": dates.get("created") or _timestamp(created),
+            "lastModified": dates.get("lastModified") or _timestamp(last_modified),
             "location": self.location(rtype, resource["id"]),
             "version": version,
         }
         return decorated
 
     def _add_references(self, resource: Resource, rtype: ResourceTypeDef) -> None:
-        """Fill in ``$ref`` of entries such as ``members`` and ``groups`` from their ``value``.
+        """Fill in ``$ref`` of entries such as ``members``, ``groups`` and ``manager``.
 
-        Targets return bare keys. The URI of the referenced resource is the
-        gateway's own, so it is added here for every multi-valued attribute
-        whose ``$ref`` sub-attribute names a resource type of this instance.
+        Targets return bare ids. The URI of the referenced resource is the
+        gateway's own, so it is added, from ``value``, to every complex
+        attribute (in the core schema or an extension) whose ``$ref``
+        sub-attribute names a resource type of this instance.
         """
-        for attribute in rtype.schema.attributes:
-            ref = attribute.sub_attribute("$ref")
-            entries = resource.get(attribute.name)
-            if ref is None or not isinstance(entries, list):
-                continue
-            endpoint = self._endpoint_of(ref.reference_types)
-            if endpoint is None:
-                continue
-            # New entry objects, so the handler's resource (already hashed) is left as it was.
-            resource[attribute.name] = [
-                {"$ref": f"{self.base_url}{endpoint}/{quote(entry['value'], safe='')}", **entry}
-                if isinstance(entry, dict) and isinstance(entry.get("value"), str)
-                else entry
-                for entry in entries
-            ]
+        holders: list[tuple[dict[str, Any], SchemaDef]] = [(resource, rtype.schema)]
+        for extension in rtype.extensions:
+            data = resource.get(extension.id)
+            if isinstance(data, dict):
+                # A new dict, so the handler's resource (already hashed) is left as it was.
+                copied = dict(data)
+                resource[extension.id] = copied
+                holders.append((copied, extension))
+
+        for holder, schema in holders:
+            for attribute in schema.attributes:
+                ref = attribute.sub_attribute("$ref")
+                value = holder.get(attribute.name)
+                if ref is None or value is None:
+                    continue
+                endpoint = self._endpoint_of(ref.reference_types)
+                if endpoint is None:
+                    continue
+                if isinstance(value, list):
+                    holder[attribute.name] = [self._referenced(entry, endpoint) for entry in value]
+                else:
+                    holder[attribute.name] = self._referenced(value, endpoint)
+
+    def _referenced(self, entry: Any, endpoint: str) -> Any:
+        """Return a copy of ``entry`` with the ``$ref`` its ``value`` names."""
+        if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+            return entry
+        return {"$ref": f"{self.base_url}{endpoint}/{quote(entry['value'], safe='')}", **entry}
 
     def _endpoint_of(self, reference_types: tuple[str, ...]) -> str | None:
         for rtype in self.resource_types:

@@ -4,7 +4,8 @@ The rules are tolerant where real clients differ harmlessly from RFC 7643 and
 strict where a wrong value would reach the target:
 
 - attribute names are matched case-insensitively and rewritten to the schema's spelling;
-- ``"True"`` / ``"False"`` strings are accepted for booleans (Entra ID sends them);
+- ``"True"`` / ``"False"`` strings are accepted for booleans (Entra ID sends them),
+  and strings of digits for integers;
 - a value of the wrong type is rejected with 400 ``invalidValue`` naming the attribute;
 - attributes the schema does not define are dropped, as are read-only ones,
   which RFC 7644 §3.3 has a service provider ignore on input;
@@ -100,9 +101,7 @@ def _prepare_single(value: Any, attribute: AttributeDef, path: str) -> Any:
     if kind is AttributeType.BOOLEAN:
         return coerce_boolean(value, path)
     if kind is AttributeType.INTEGER:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidValue(f"{path} must be an integer, got {value!r}")
-        return value
+        return coerce_integer(value, path)
     if kind is AttributeType.DECIMAL:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidValue(f"{path} must be a number, got {value!r}")
@@ -115,6 +114,23 @@ def _prepare_single(value: Any, attribute: AttributeDef, path: str) -> Any:
             raise InvalidValue(f"{path} must be an ISO 8601 date-time, got {text!r}") from exc
         return text
     return _string(value, path)
+
+
+def coerce_integer(value: Any, path: str) -> int:
+    """Accept an integer, an integral number such as 2.0, or a string of digits such as "2".
+
+    Clients that keep every attribute as text send integers as strings, and a
+    suggested (canonical) value is always a string in /Schemas.
+    """
+    if isinstance(value, bool):
+        raise InvalidValue(f"{path} must be an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value.strip())
+    raise InvalidValue(f"{path} must be an integer, got {value!r}")
 
 
 def coerce_boolean(value: Any, path: str) -> bool:

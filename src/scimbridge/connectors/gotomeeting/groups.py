@@ -23,6 +23,7 @@ DELETE /Groups/{id}    1
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
@@ -64,7 +65,7 @@ class GoToGroups(ResourceHandler):
     def to_scim(self, group: dict[str, Any]) -> Resource:
         return self.mapper.to_scim(group)
 
-    async def get(self, resource_id: str) -> Resource:
+    async def get(self, resource_id: str, attributes: Sequence[str] | None = None) -> Resource:
         return self.to_scim(await self._read(resource_id))
 
     async def query(self, query: Query) -> Page:

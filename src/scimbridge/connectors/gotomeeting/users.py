@@ -19,7 +19,7 @@ DELETE /Users/{id}     1
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
@@ -84,7 +84,7 @@ class GoToUsers(ResourceHandler):
             return alias_patch(body)
         return alias_resource(body)
 
-    async def get(self, resource_id: str) -> Resource:
+    async def get(self, resource_id: str, attributes: Sequence[str] | None = None) -> Resource:
         return self.mapper.to_scim(await self._read(resource_id))
 
     async def query(self, query: Query) -> Page:
