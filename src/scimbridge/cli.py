@@ -75,13 +75,14 @@ def serve_command(
 
 
 @main.command("mapping")
-@click.argument("connector", type=click.Choice(["gotomeeting"]))
+@click.argument("connector", type=click.Choice(["gotomeeting", "coupa"]))
 @click.option("--markdown", is_flag=True, help="Print Markdown tables instead of terminal tables.")
 def mapping_command(connector: str, markdown: bool) -> None:
-    """Print a connector's mapping rows: SCIM path, target field, direction, type."""
-    from scimbridge.connectors.gotomeeting.mappings import GROUP_ROWS, USER_ROWS
+    """Print a connector's mapping rows: SCIM path, target field, direction, type.
 
-    for title, rows in (("User", USER_ROWS), ("Group", GROUP_ROWS)):
+    Custom attributes come from an instance's settings, so they are not listed.
+    """
+    for title, rows in _mapping_tables(connector):
         table_rows = [
             (
                 row.scim,
@@ -108,6 +109,23 @@ def mapping_command(connector: str, markdown: bool) -> None:
         for cells in table_rows:
             table.add_row(*cells)
         Console().print(table)
+
+
+def _mapping_tables(connector: str) -> list[tuple[str, tuple[Row, ...]]]:
+    if connector == "coupa":
+        from scimbridge.connectors.coupa import mappings as coupa
+
+        return [
+            ("User", coupa.USER_ROWS),
+            ("Group", coupa.GROUP_ROWS),
+            ("Role", coupa.ROLE_ROWS),
+            ("UserGroup", coupa.USER_GROUP_ROWS),
+            ("AccountGroup", coupa.ACCOUNT_GROUP_ROWS),
+        ]
+
+    from scimbridge.connectors.gotomeeting import mappings as gotomeeting
+
+    return [("User", gotomeeting.USER_ROWS), ("Group", gotomeeting.GROUP_ROWS)]
 
 
 def _direction(row: Row) -> str:

@@ -15,12 +15,15 @@ from starlette.types import ASGIApp
 
 from scimbridge.app import Gateway, create_app
 from scimbridge.connectors.base import ConnectorInstance
+from scimbridge.connectors.coupa import open_coupa
 from scimbridge.connectors.gotomeeting import open_gotomeeting
+from scimbridge.emulators.coupa import CoupaEmulatorSettings
+from scimbridge.emulators.coupa import create_app as create_coupa_emulator
 from scimbridge.emulators.gotomeeting import EmulatorSettings
 from scimbridge.emulators.gotomeeting import create_app as create_gotomeeting_emulator
 from scimbridge.observability import Metrics
 from scimbridge.scim.endpoints import ScimEndpoints
-from scimbridge.settings import Settings
+from scimbridge.settings import CoupaInstance, Settings
 from scimbridge.store import Store, open_cache, open_store
 from scimbridge.store.state_cache import StateCache
 
@@ -50,18 +53,37 @@ class Runtime:
         await self.store.close()
 
 
-def gotomeeting_emulator_settings(settings: Settings) -> EmulatorSettings:
-    """Build the emulator's settings: the sandbox account with the configured faults."""
-    configured = settings.emulators.gotomeeting
-    state = (
-        Path(configured.state_path)
-        if configured.state_path
-        else (settings.data_path / "gotomeeting-emulator.db")
-    )
-    emulator = EmulatorSettings.sandbox(state_path=state)
-    emulator.rate_limit_per_second = configured.rate_limit_per_second
-    emulator.latency_seconds = configured.latency_seconds
-    return emulator
+def bundled_emulators(settings: Settings) -> list[tuple[ASGIApp, str, int]]:
+    """Build the enabled bundled emulators: (app, host, port) each.
+
+    Each emulator runs its sandbox account or instance, keeps its state in
+    ``state_path`` (by default a file in the data folder) and applies the
+    configured rate limit and latency.
+    """
+    emulators: list[tuple[ASGIApp, str, int]] = []
+
+    goto = settings.emulators.gotomeeting
+    if goto.enabled:
+        goto_sandbox = EmulatorSettings.sandbox(
+            state_path=_state_file(settings, goto.state_path, "gotomeeting-emulator.db")
+        )
+        goto_sandbox.rate_limit_per_second = goto.rate_limit_per_second
+        goto_sandbox.latency_seconds = goto.latency_seconds
+        emulators.append((create_gotomeeting_emulator(goto_sandbox), goto.host, goto.port))
+
+    coupa = settings.emulators.coupa
+    if coupa.enabled:
+        coupa_sandbox = CoupaEmulatorSettings.sandbox(
+            state_path=_state_file(settings, coupa.state_path, "coupa-emulator.db")
+        )
+        coupa_sandbox.rate_limit_per_second = coupa.rate_limit_per_second
+        coupa_sandbox.latency_seconds = coupa.latency_seconds
+        emulators.append((create_coupa_emulator(coupa_sandbox), coupa.host, coupa.port))
+    return emulators
+
+
+def _state_file(settings: Settings, configured: str | None, default_name: str) -> Path:
+    return Path(configured) if configured else settings.data_path / default_name
 
 
 async def build_runtime(settings: Settings, *, token: str | None = None) -> Runtime:
@@ -84,7 +106,12 @@ async def build_runtime(settings: Settings, *, token: str | None = None) -> Runt
     instances: dict[str, ConnectorInstance] = {}
     try:
         for name, cfg in settings.instances.items():
-            instances[name] = await open_gotomeeting(name, cfg, cache=cache)
+            if isinstance(cfg, CoupaInstance):
+                instances[name] = await open_coupa(
+                    name, cfg, deletions=store.deletions, cache=cache
+                )
+            else:
+                instances[name] = await open_gotomeeting(name, cfg, cache=cache)
     except BaseException:
         for instance in instances.values():
             await instance.aclose()
@@ -123,13 +150,11 @@ async def running_emulators(settings: Settings) -> AsyncIterator[list[str]]:
     servers: list[uvicorn.Server] = []
     tasks: list[asyncio.Task[None]] = []
     urls: list[str] = []
-    configured = settings.emulators.gotomeeting
-    if configured.enabled:
-        app = create_gotomeeting_emulator(gotomeeting_emulator_settings(settings))
-        server = _server(app, configured.host, configured.port)
+    for app, host, port in bundled_emulators(settings):
+        server = _server(app, host, port)
         servers.append(server)
         tasks.append(asyncio.create_task(server.serve()))
-        urls.append(f"http://{configured.host}:{configured.port}")
+        urls.append(f"http://{host}:{port}")
 
     try:
         for server, task in zip(servers, tasks, strict=True):

@@ -18,9 +18,17 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from scimbridge.errors import ConfigurationError
 
@@ -95,6 +103,67 @@ class GoToMeetingInstance(_Strict):
     timeout_seconds: float = Field(30.0, gt=0)
 
 
+DEFAULT_COUPA_EMULATOR_PORT = 8092
+
+CustomAttributeType = Literal["string", "boolean", "integer", "decimal", "datetime", "binary"]
+
+DEFAULT_COUPA_SCOPES = (
+    "core.user.read",
+    "core.user.write",
+    "core.user_group.read",
+    "core.user_group.write",
+    "core.common.read",
+    "core.accounting.read",
+)
+
+
+class CoupaCustomAttribute(_Strict):
+    """A Coupa user field published as an attribute of the Coupa extension schema."""
+
+    name: str
+    """The SCIM attribute name."""
+    target: str | None = None
+    """The Coupa field, dotted for nested ones; the default is ``custom-fields.<name>``."""
+    type: CustomAttributeType = "string"
+    description: str = ""
+
+
+class CoupaInstance(_Strict):
+    """Supervisor configuration of a Coupa connector instance."""
+
+    connector: Literal["coupa"] = "coupa"
+    target_url: str = f"http://127.0.0.1:{DEFAULT_COUPA_EMULATOR_PORT}"
+    """The Coupa instance URL, without ``/api``."""
+    token_url: str | None = None
+    """The OAuth2 token endpoint; the default is ``<target_url>/oauth2/token``."""
+    client_id: str = "sandbox-coupa-client"
+    client_secret: SecretStr = SecretStr("sandbox-coupa-secret")
+    scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_COUPA_SCOPES))
+    api_key: SecretStr | None = None
+    """A legacy ``X-COUPA-API-KEY``; when set it is used instead of OAuth2."""
+    custom_properties: str = ""
+    """Custom attributes in the ``name|type;name|type;`` form of Starling Connect v1.0."""
+    custom_attributes: list[CoupaCustomAttribute] = Field(default_factory=list)
+    """Custom attributes in the structured form."""
+    page_size: int = Field(50, ge=1, le=50)
+    """Records per target list call; Coupa returns 50 at most."""
+    max_scan: int = Field(10_000, ge=1)
+    """Maximum number of objects read to evaluate a filter or sort the target cannot."""
+    count_cache_seconds: float = Field(10.0, ge=0)
+    """How long an exact totalResults found by probing is reused; writes through
+    the gateway clear it at once."""
+    timeout_seconds: float = Field(30.0, gt=0)
+
+    @property
+    def resolved_token_url(self) -> str:
+        return self.token_url or f"{self.target_url.rstrip('/')}/oauth2/token"
+
+
+CONNECTOR_KINDS = ("gotomeeting", "coupa")
+
+InstanceSettings = Annotated[GoToMeetingInstance | CoupaInstance, Discriminator("connector")]
+
+
 class GoToMeetingEmulator(_Strict):
     """The bundled GoToMeeting emulator, started beside the gateway when enabled."""
 
@@ -107,8 +176,25 @@ class GoToMeetingEmulator(_Strict):
     latency_seconds: float = Field(0.0, ge=0)
 
 
+class CoupaEmulator(_Strict):
+    """The bundled Coupa emulator, started beside the gateway when enabled."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(DEFAULT_COUPA_EMULATOR_PORT, ge=0, le=65535)
+    state_path: str | None = None
+    """SQLite file of the emulator; the default is ``coupa-emulator.db`` in data_dir."""
+    rate_limit_per_second: float = Field(25.0, ge=0)
+    latency_seconds: float = Field(0.0, ge=0)
+
+
 class EmulatorSettingsGroup(_Strict):
     gotomeeting: GoToMeetingEmulator = Field(default_factory=GoToMeetingEmulator)
+    coupa: CoupaEmulator = Field(default_factory=CoupaEmulator)
+
+
+def _sandbox_instances() -> dict[str, InstanceSettings]:
+    return {"gotomeeting": GoToMeetingInstance(), "coupa": CoupaInstance()}
 
 
 class Settings(_Strict):
@@ -117,10 +203,22 @@ class Settings(_Strict):
     store: StoreSettings = Field(default_factory=StoreSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
-    instances: dict[str, GoToMeetingInstance] = Field(
-        default_factory=lambda: {"gotomeeting": GoToMeetingInstance()}
-    )
+    instances: dict[str, InstanceSettings] = Field(default_factory=_sandbox_instances)
     emulators: EmulatorSettingsGroup = Field(default_factory=EmulatorSettingsGroup)
+
+    @field_validator("instances", mode="before")
+    @classmethod
+    def _default_connector(cls, value: Any) -> Any:
+        """Give an instance without ``connector`` the kind its name names, else gotomeeting."""
+        if not isinstance(value, dict):
+            return value
+        completed = {}
+        for name, instance in value.items():
+            if isinstance(instance, dict) and "connector" not in instance:
+                kind = name if name in CONNECTOR_KINDS else "gotomeeting"
+                instance = {**instance, "connector": kind}
+            completed[name] = instance
+        return completed
 
     @property
     def data_path(self) -> Path:

@@ -1,4 +1,4 @@
-"""A live gateway with a GoToMeeting instance and a live emulator, over HTTP on 127.0.0.1."""
+"""Live gateways in front of live emulators, over HTTP on 127.0.0.1, and their fixtures."""
 
 from __future__ import annotations
 
@@ -27,20 +27,24 @@ GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 class CallRecorder:
-    """ASGI middleware that records the Admin API requests an emulator receives.
+    """ASGI middleware that records the API requests an emulator receives.
 
-    Only paths under ``/admin/rest/v1/accounts/`` count, so token and ``/me``
-    calls are left out. The test's own ``stack.target`` calls are recorded too,
-    so measure inside :meth:`window` around SCIM requests only.
+    Only paths under ``prefix`` count (the GoTo Admin API's account paths by
+    default), so token and ``/me`` calls are left out. The test's own
+    ``stack.target`` calls are recorded too, so measure inside :meth:`window`
+    around SCIM requests only.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, prefix: str = "/admin/rest/v1/accounts/") -> None:
         self.app = app
+        self.prefix = prefix
         self.calls: list[tuple[str, str]] = []
+        self.queries: list[str] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/admin/rest/v1/accounts/"):
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
             self.calls.append((scope["method"], scope["path"]))
+            self.queries.append(scope.get("query_string", b"").decode("latin-1"))
         await self.app(scope, receive, send)
 
     @contextmanager
@@ -144,21 +148,10 @@ def start_stack(
     if emulator_settings:
         emulator_settings(emulator_config)
 
-    recorder: CallRecorder | None = None
-
-    async def emulator_factory() -> Any:
-        nonlocal recorder
-
-        async def nothing() -> None:
-            return None
-
-        app: ASGIApp = create_emulator(emulator_config)
-        if record_calls:
-            recorder = CallRecorder(app)
-            app = recorder
-        return app, nothing
-
-    emulator = serve_in_thread(emulator_factory)
+    emulator, recorder = serve_emulator(
+        lambda: create_emulator(emulator_config),
+        record_prefix="/admin/rest/v1/accounts/" if record_calls else None,
+    )
     gateway = start_gateway(tmp_path / "gateway", emulator.base_url, overrides or {})
     scim = httpx.Client(
         base_url=f"{gateway.base_url}/gotomeeting/scim/v2",
@@ -169,17 +162,51 @@ def start_stack(
     return Stack(emulator, gateway, scim, target, emulator_config.account_key, recorder)
 
 
+def serve_emulator(
+    create: Callable[[], ASGIApp], *, record_prefix: str | None = None
+) -> tuple[RunningServer, CallRecorder | None]:
+    """Serve the emulator app ``create`` builds, behind a :class:`CallRecorder` of
+    ``record_prefix`` requests when one is given."""
+    recorder: CallRecorder | None = None
+
+    async def emulator_factory() -> Any:
+        nonlocal recorder
+
+        async def nothing() -> None:
+            return None
+
+        app = create()
+        if record_prefix is not None:
+            recorder = CallRecorder(app, prefix=record_prefix)
+            app = recorder
+        return app, nothing
+
+    server = serve_in_thread(emulator_factory)
+    return server, recorder
+
+
 def start_gateway(data_dir: Path, emulator_url: str, overrides: dict[str, Any]) -> RunningServer:
     """Start a gateway whose gotomeeting instance talks to the emulator at ``emulator_url``."""
+    return serve_gateway(
+        data_dir,
+        {
+            "instances.gotomeeting.target_url": f"{emulator_url}/admin/rest/v1",
+            "instances.gotomeeting.token_url": f"{emulator_url}/oauth/token",
+            **overrides,
+        },
+    )
+
+
+def serve_gateway(data_dir: Path, overrides: dict[str, Any]) -> RunningServer:
+    """Start a gateway with the bundled emulators off and ``overrides`` applied to its settings."""
     gateway_socket = bound_socket()
     settings = load_settings(
         environ={},
         overrides={
             "data_dir": str(data_dir),
             "server.port": gateway_socket.getsockname()[1],
-            "instances.gotomeeting.target_url": f"{emulator_url}/admin/rest/v1",
-            "instances.gotomeeting.token_url": f"{emulator_url}/oauth/token",
             "emulators.gotomeeting.enabled": False,
+            "emulators.coupa.enabled": False,
             **overrides,
         },
     )
@@ -251,3 +278,23 @@ def new_user(index: int | str, **extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return body
+
+
+@pytest.fixture
+def coupa(tmp_path: Path) -> Iterator[Any]:
+    """A gateway with one coupa instance in front of a Coupa emulator."""
+    from tests.integration.coupa_stack import start_coupa_stack
+
+    running = start_coupa_stack(tmp_path)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def recorded_coupa(tmp_path: Path) -> Iterator[Any]:
+    """A Coupa stack whose emulator records the /api/ calls it receives."""
+    from tests.integration.coupa_stack import start_coupa_stack
+
+    running = start_coupa_stack(tmp_path, record_calls=True)
+    yield running
+    running.close()

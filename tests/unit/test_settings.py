@@ -15,9 +15,11 @@ def test_defaults_are_the_sandbox() -> None:
 
     assert settings.server.host == "127.0.0.1"
     assert settings.server.port == 8080
-    assert list(settings.instances) == ["gotomeeting"]
+    assert list(settings.instances) == ["gotomeeting", "coupa"]
     assert settings.instances["gotomeeting"].target_url.startswith("http://127.0.0.1:")
+    assert settings.instances["coupa"].target_url.startswith("http://127.0.0.1:")
     assert settings.emulators.gotomeeting.enabled is True
+    assert settings.emulators.coupa.enabled is True
     assert settings.store_url.startswith("sqlite+aiosqlite:///")
 
 
@@ -86,3 +88,23 @@ def test_numeric_account_key_from_environment() -> None:
     )
 
     assert settings.instances["gotomeeting"].account_key == "5120447391836620487"
+
+
+def test_instance_kind_from_name_or_connector() -> None:
+    settings = load_settings(
+        environ={},
+        overrides={
+            "instances.coupa.page_size": 20,
+            "instances.spend.connector": "coupa",
+            "instances.meetings.client_id": "x",
+        },
+    )
+
+    assert settings.instances["coupa"].connector == "coupa"
+    assert settings.instances["spend"].connector == "coupa"
+    assert settings.instances["meetings"].connector == "gotomeeting"
+
+
+def test_coupa_page_size_above_target_cap() -> None:
+    with pytest.raises(ConfigurationError, match="page_size"):
+        load_settings(environ={}, overrides={"instances.coupa.page_size": 51})

@@ -1,0 +1,178 @@
+"""SCIM Groups, Roles, UserGroups and AccountGroups on Coupa.
+
+Coupa allows no create, rename or delete of these records through this
+connector, so those requests get a SCIM error. Their members can change: a
+PUT or PATCH of ``members`` becomes one membership change per user that joins
+or leaves (see :mod:`scimbridge.connectors.coupa.memberships`), so a user's
+other memberships stay as they are.
+
+``members`` is returned only when requested, because Coupa keeps memberships
+on the users: the members of one record take one list call per 50 users.
+
+Target calls per operation (m = members, a = members added; the calls of each
+membership change are listed in :mod:`scimbridge.connectors.coupa.memberships`):
+
+=========================  ====================================================
+GET /{endpoint}/{id}       1, + ceil((m + 1) / 50) with attributes=members
+GET /{endpoint}            1 per 50 results (+ probes for the total, as Users),
+                           + ceil((m + 1) / 50) per record with attributes=members
+PATCH add / remove         1 + ceil(a / 50) to check the new members exist,
+                           + the membership changes
+PATCH replace, PUT         as PATCH add, + ceil((m + 1) / 50) to read the members
+=========================  ====================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
+from scimbridge.connectors.coupa.client import PAGE_CAP, CoupaClient, Record
+from scimbridge.connectors.coupa.listing import CONCURRENT_CALLS, CoupaLister
+from scimbridge.connectors.coupa.memberships import Membership
+from scimbridge.errors import InvalidValue, Mutability, NotFound, TargetNotFound
+from scimbridge.mapping.engine import Mapper
+from scimbridge.scim.patch import PatchOperation
+from scimbridge.scim.patch_intent import member_changes, operation_touches
+from scimbridge.scim.schema import ResourceTypeDef
+from scimbridge.store.deletions import DeletionStore
+
+
+class CoupaGroupLike(ResourceHandler):
+    """Serves one of /Groups, /Roles, /UserGroups and /AccountGroups."""
+
+    target_meta = True
+    write_rejection = (
+        "Coupa allows no create, rename or delete of these records through the API this "
+        "connector uses; manage them in Coupa and change their members here"
+    )
+
+    def __init__(
+        self,
+        client: CoupaClient,
+        *,
+        instance: str,
+        resource: str,
+        rtype: ResourceTypeDef,
+        mapper: Mapper,
+        lister: CoupaLister,
+        membership: Membership,
+        deletions: DeletionStore,
+    ) -> None:
+        self.resource_type = rtype
+        self.mapper = mapper
+        self._client = client
+        self._instance = instance
+        self._resource = resource
+        self._lister = lister
+        self._membership = membership
+        self._deletions = deletions
+
+    async def get(self, resource_id: str, attributes: Sequence[str] | None = None) -> Resource:
+        record = await self._read(resource_id)
+        if _requests_members(attributes):
+            record = {**record, "members": await self._members(record["id"])}
+        return self.mapper.to_scim(record)
+
+    async def query(self, query: Query) -> Page:
+        wants_members = _requests_members(query.attributes)
+
+        async def convert(record: Record) -> Resource:
+            if wants_members:
+                record = {**record, "members": await self._members(record["id"])}
+            return self.mapper.to_scim(record)
+
+        return await self._lister.page(query, convert)
+
+    async def replace(self, resource_id: str, resource: Resource) -> Resource:
+        record = await self._read(resource_id)
+        wanted = {_member_id(entry) for entry in resource.get("members") or []}
+        present = {str(user["id"]) for user in await self._members(record["id"])}
+        await self._apply(record["id"], wanted - present, present - wanted)
+        return self.mapper.to_scim(record)
+
+    async def patch(self, resource_id: str, operations: list[PatchOperation]) -> Resource:
+        record = await self._read(resource_id)
+        for operation in operations:
+            if operation_touches(operation) != "members":
+                raise Mutability(
+                    f"only members can change on a Coupa {self.resource_type.name}; "
+                    f"the operation on {operation.raw_path or 'the resource'!r} is rejected"
+                )
+
+        added, removed, replaced_all = member_changes(operations)
+        if replaced_all is not None:
+            present = {str(user["id"]) for user in await self._members(record["id"])}
+            added, removed = replaced_all - present, present - replaced_all
+        await self._apply(record["id"], added, removed)
+        return self.mapper.to_scim(record)
+
+    async def _apply(self, group_id: int, added: set[str], removed: set[str]) -> None:
+        await self._check_members(added)
+        semaphore = asyncio.Semaphore(CONCURRENT_CALLS)
+
+        async def change(user_id: str, add: bool) -> None:
+            async with semaphore:
+                await self._membership.change(int(user_id), group_id, add=add)
+
+        await asyncio.gather(
+            *(change(user_id, True) for user_id in sorted(added)),
+            *(change(user_id, False) for user_id in sorted(removed) if user_id.isdigit()),
+        )
+        if added or removed:
+            self._lister.counts.invalidate()
+
+    async def _check_members(self, user_ids: set[str]) -> None:
+        """Reject the change before any write when a new member is not a Coupa user.
+
+        Existence is read with ``id[in]`` lists of 50 ids, one call each.
+        """
+        deleted = set(await self._deletions.deleted_ids(self._instance, "User"))
+        unknown = sorted(uid for uid in user_ids if not uid.isdigit() or uid in deleted)
+        candidates = sorted(uid for uid in user_ids if uid.isdigit() and uid not in deleted)
+        for start in range(0, len(candidates), PAGE_CAP):
+            batch = candidates[start : start + PAGE_CAP]
+            found = await self._client.index("users", {"id[in]": ",".join(batch)}, fields=["id"])
+            known = {str(user.get("id")) for user in found}
+            unknown.extend(uid for uid in batch if uid not in known)
+        if unknown:
+            raise InvalidValue(
+                f"member(s) {', '.join(repr(uid) for uid in unknown)} are not Coupa users; "
+                "members must be ids of existing users, and nothing was changed"
+            )
+
+    async def _members(self, group_id: Any) -> list[Record]:
+        params = {f"{self._membership.member_field}[id]": str(group_id)}
+        users: list[Record] = []
+        while True:
+            batch = await self._client.index(
+                "users", params, offset=len(users), fields=["id", "fullname"]
+            )
+            users.extend(batch)
+            if len(batch) < PAGE_CAP:
+                break
+        hidden = set(await self._deletions.deleted_ids(self._instance, "User"))
+        return [user for user in users if str(user.get("id")) not in hidden]
+
+    async def _read(self, resource_id: str) -> Record:
+        if not resource_id.isdigit():
+            raise NotFound(f"{self.resource_type.name} {resource_id!r} not found")
+        try:
+            return await self._client.get(self._resource, resource_id)
+        except TargetNotFound as exc:
+            raise NotFound(f"{self.resource_type.name} {resource_id!r} not found") from exc
+
+
+def _member_id(entry: Any) -> str:
+    value = entry.get("value") if isinstance(entry, dict) else None
+    if not isinstance(value, str) or not value:
+        raise InvalidValue(f"the member {entry!r} has no 'value' with the user's id")
+    return value
+
+
+def _requests_members(attributes: Sequence[str] | None) -> bool:
+    if not attributes:
+        return False
+    return any(name.lower().split(".")[0].endswith("members") for name in attributes)
