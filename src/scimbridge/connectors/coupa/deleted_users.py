@@ -1,7 +1,7 @@
 """Users deleted through SCIM: deactivated on Coupa and hidden by the gateway.
 
 Coupa cannot delete a user. A SCIM DELETE deactivates it, and the gateway
-records the id in its store, so that the id answers 404 and lists leave the
+records the id in its store, so that the id returns 404 and lists leave the
 user out (RFC 7644 §3.6). The record goes away when a POST re-creates the
 user, or when someone reactivates the user in Coupa itself: a read of that id
 notices at once, and lists notice within ``recheck_seconds``, when the
@@ -53,7 +53,7 @@ class DeletedUsers:
         return await self._store.is_deleted(self._instance, KIND, user_id)
 
     async def hides(self, user_id: str, record: Record) -> bool:
-        """Tell whether a read of ``record`` must answer 404.
+        """Tell whether a read of ``record`` must return 404.
 
         A deleted user that is active again was reactivated in Coupa, so its
         deletion record is dropped and the user is visible.

@@ -21,7 +21,7 @@ _TAKEN = re.compile(r"^(?P<field>[A-Za-z ]+?) has already been taken", re.IGNORE
 
 
 def rejected_write(action: str, exc: TargetRejected) -> ScimError:
-    """Turn Coupa's 400 answer to a write into 409 uniqueness or 400 invalidValue.
+    """Turn Coupa's 400 response to a write into 409 uniqueness or 400 invalidValue.
 
     The message keeps Coupa's own words, which name the rejected value (for
     example ``Unable to find valid Role record for roles with keys

@@ -51,7 +51,7 @@ class CoupaLister:
     async def page(
         self, query: Query, convert: Convert, *, extra: Mapping[str, str] | None = None
     ) -> Page:
-        """Answer ``query``; ``extra`` adds conditions of the connector's own."""
+        """Serve ``query``; ``extra`` adds conditions of the connector's own."""
         translation = translate(query.filter, self.query_fields, self.rtype)
         if translation.matches_nothing:
             return Page(resources=[], total_results=0)
@@ -161,7 +161,10 @@ class CoupaLister:
         async def probe(probe_limit: int, probe_offset: int) -> int:
             return await self.client.count_rows(self.resource, params, probe_offset, probe_limit)
 
+        # A write during the probes clears the cache; the generation keeps this
+        # count, taken before that write, from being stored after it.
+        generation = self.counts.generation
         known = (offset, rows) if limit == PAGE_CAP else None
         total = await count_by_probing(probe, page_cap=PAGE_CAP, known=known)
-        self.counts.put(key, total)
+        self.counts.put(key, total, generation=generation)
         return total

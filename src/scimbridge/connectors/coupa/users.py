@@ -11,7 +11,7 @@ value changes, and only those are sent. Two rules of Coupa shape every write:
 
 Coupa never deletes users. DELETE deactivates the user and records the
 deletion in the gateway store (:mod:`scimbridge.connectors.coupa.deleted_users`);
-from then on the id answers 404 and lists leave the user out, until a POST with
+from then on the id returns 404 and lists leave the user out, until a POST with
 the same userName re-creates it by reactivating the Coupa user with a fresh set
 of attributes.
 
