@@ -7,7 +7,7 @@ and whose members can change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from scimbridge.connectors.base import ConnectorInstance
 from scimbridge.connectors.counting import CountCache
@@ -50,10 +50,11 @@ from scimbridge.connectors.coupa.memberships import (
 from scimbridge.connectors.coupa.users import CoupaUsers
 from scimbridge.connectors.http import AuthHook, TargetHttp
 from scimbridge.connectors.oauth import OAuthGrant, TokenProvider
-from scimbridge.mapping.engine import Mapper
+from scimbridge.errors import ConfigurationError
+from scimbridge.mapping.engine import Mapper, parse_row_path
 from scimbridge.mapping.rows import Row
 from scimbridge.scim.schema import ResourceTypeDef
-from scimbridge.settings import CoupaInstance
+from scimbridge.settings import CoupaCustomAttribute, CoupaInstance
 from scimbridge.store.cache import Cache
 from scimbridge.store.deletions import DeletionStore
 
@@ -69,6 +70,7 @@ class CoupaInstanceHandle(ConnectorInstance):
         client: CoupaClient,
         cfg: CoupaInstance,
         deletions: DeletionStore,
+        custom: Sequence[CoupaCustomAttribute],
         suggestions: Mapping[str, tuple[str, ...]],
     ) -> None:
         super().__init__(name=name, kind="coupa")
@@ -77,7 +79,6 @@ class CoupaInstanceHandle(ConnectorInstance):
         self.client = client
         self.counts = CountCache(ttl_seconds=cfg.count_cache_seconds)
 
-        custom = declared_custom_attributes(cfg.custom_properties, cfg.custom_attributes)
         user_rows = with_suggestions(
             USER_ROWS + custom_attribute_rows(custom, COUPA_USER_SCHEMA), suggestions
         )
@@ -151,7 +152,13 @@ class CoupaInstanceHandle(ConnectorInstance):
 async def open_coupa(
     name: str, cfg: CoupaInstance, *, deletions: DeletionStore, cache: Cache | None = None
 ) -> CoupaInstanceHandle:
-    """Build a Coupa instance: OAuth2 client credentials, or a legacy API key when set."""
+    """Build a Coupa instance: OAuth2 client credentials, or a legacy API key when set.
+
+    Custom attribute declarations are checked first, so a bad one stops the
+    start before any connection is made.
+    """
+    custom = declared_custom_attributes(cfg.custom_properties, cfg.custom_attributes)
+    _check_custom_names(name, custom)
     tokens: TokenProvider | None = None
     auth: AuthHook
     header = "Authorization"
@@ -184,5 +191,27 @@ async def open_coupa(
         auth_header=header,
     )
     client = CoupaClient(http)
-    suggestions = await load_catalog(client)
-    return CoupaInstanceHandle(name, http, tokens, client, cfg, deletions, suggestions)
+    try:
+        suggestions = await load_catalog(client)
+    except BaseException:
+        await http.aclose()
+        if tokens is not None:
+            await tokens.aclose()
+        raise
+    return CoupaInstanceHandle(name, http, tokens, client, cfg, deletions, custom, suggestions)
+
+
+def _check_custom_names(instance: str, custom: Sequence[CoupaCustomAttribute]) -> None:
+    """Reject a custom attribute named like an attribute the Coupa extension has already."""
+    builtin = {
+        parse_row_path(row.scim).attr.lower(): parse_row_path(row.scim).attr
+        for row in USER_ROWS
+        if row.scim.startswith(COUPA_USER_SCHEMA + ":")
+    }
+    for attribute in custom:
+        clash = builtin.get(attribute.name.lower())
+        if clash is not None:
+            raise ConfigurationError(
+                f"instances.{instance}: custom attribute {attribute.name!r} has the name of "
+                f"the built-in attribute {clash!r} of {COUPA_USER_SCHEMA}; rename it"
+            )
