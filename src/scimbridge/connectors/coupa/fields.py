@@ -2,7 +2,9 @@
 
 Keys are SCIM attribute names in lower case, qualified by their extension
 URN when they belong to one. Only attributes whose Coupa comparison matches
-SCIM's are listed (see :mod:`scimbridge.connectors.coupa.filters`).
+SCIM's are listed (see :mod:`scimbridge.connectors.coupa.filters`). Sorting is
+pushed down only on fields Coupa never leaves empty, because Coupa puts empty
+values first in ascending order and SCIM puts them last.
 """
 
 from __future__ import annotations
@@ -70,7 +72,6 @@ USER_SORT_FIELDS: dict[str, str] = {
     "name.formatted": "fullname",
     "meta.created": "created-at",
     "meta.lastmodified": "updated-at",
-    _ENTERPRISE + "employeenumber": "employee-number",
 }
 
 GROUP_QUERY_FIELDS: dict[str, QueryField] = {

@@ -67,7 +67,6 @@ class Translation:
 
 
 _OPERATORS = {
-    CompareOperator.ne: "not_eq",
     CompareOperator.co: "contains",
     CompareOperator.sw: "starts_with",
     CompareOperator.ew: "ends_with",
@@ -77,11 +76,12 @@ _OPERATORS = {
     CompareOperator.le: "lt_or_eq",
 }
 
+# ``ne`` is never pushed down: SCIM's ``ne`` matches a resource without the
+# attribute, and Coupa's ``[not_eq]`` does not match a null field.
 _ALLOWED = {
-    Kind.STRING: set(CompareOperator),
+    Kind.STRING: set(CompareOperator) - {CompareOperator.ne},
     Kind.NUMBER: {
         CompareOperator.eq,
-        CompareOperator.ne,
         CompareOperator.gt,
         CompareOperator.ge,
         CompareOperator.lt,
