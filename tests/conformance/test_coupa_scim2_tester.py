@@ -31,6 +31,7 @@ import httpx2
 import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import CheckResult, Status, check_server
+
 from tests.integration.conftest import TOKEN
 from tests.integration.coupa_stack import COUPA, CoupaStack, start_coupa_stack
 

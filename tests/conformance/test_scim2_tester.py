@@ -16,9 +16,9 @@ import httpx2
 import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import CheckResult, Status, check_server
-from tests.integration.conftest import TOKEN, Stack, start_stack
 
 from scimbridge.emulators.gotomeeting import EmulatorSettings
+from tests.integration.conftest import TOKEN, Stack, start_stack
 
 RESOURCE_TYPES = ["User", "Group"]
 

@@ -12,12 +12,12 @@ import httpx
 import pytest
 import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
-from tests.support.servers import RunningServer, bound_socket, serve_in_thread
 
 from scimbridge.emulators.gotomeeting import EmulatorSettings
 from scimbridge.emulators.gotomeeting import create_app as create_emulator
 from scimbridge.runtime import build_runtime
 from scimbridge.settings import load_settings
+from tests.support.servers import RunningServer, bound_socket, serve_in_thread
 
 TOKEN = "integration-test-token"
 SCIM_JSON = "application/scim+json"

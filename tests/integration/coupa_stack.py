@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from scimbridge.emulators.coupa import CoupaEmulatorSettings
+from scimbridge.emulators.coupa import create_app as create_coupa_emulator
+from scimbridge.emulators.coupa.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.integration.conftest import (
     PATCH_SCHEMA,
     SCIM_JSON,
@@ -17,10 +21,6 @@ from tests.integration.conftest import (
     serve_gateway,
 )
 from tests.support.servers import RunningServer
-
-from scimbridge.emulators.coupa import CoupaEmulatorSettings
-from scimbridge.emulators.coupa import create_app as create_coupa_emulator
-from scimbridge.emulators.coupa.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.conftest import assert_scim_error
-from tests.integration.coupa_stack import COUPA, CoupaStack, coupa_user, start_coupa_stack
 
 from scimbridge.emulators.coupa import CoupaEmulatorSettings
 from scimbridge.emulators.coupa.settings import SANDBOX_API_KEY
+from tests.integration.conftest import assert_scim_error
+from tests.integration.coupa_stack import COUPA, CoupaStack, coupa_user, start_coupa_stack
 
 
 def _keys_enabled(settings: CoupaEmulatorSettings) -> None:

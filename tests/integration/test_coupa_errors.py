@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from tests.integration.conftest import assert_scim_error
 from tests.integration.coupa_stack import COUPA, ENTERPRISE, CoupaStack, coupa_user
 

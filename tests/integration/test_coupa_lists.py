@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from tests.integration.coupa_stack import COUPA, CoupaStack, start_coupa_stack
 
 SIZES = (0, 1, 49, 50, 51, 99, 100, 101, 250)

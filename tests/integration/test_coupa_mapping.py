@@ -15,8 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from tests.integration.conftest import assert_scim_error
-from tests.integration.coupa_stack import COUPA, ENTERPRISE, CoupaStack, coupa_user
 
 from scimbridge.connectors.coupa.mappings import (
     ACCOUNT_GROUP_ROWS,
@@ -30,6 +28,8 @@ from scimbridge.connectors.coupa.mappings import (
     USER_ROWS,
 )
 from scimbridge.mapping.rows import Const, Direction, Reference, Row
+from tests.integration.conftest import assert_scim_error
+from tests.integration.coupa_stack import COUPA, ENTERPRISE, CoupaStack, coupa_user
 
 ENTERPRISE_ATTR = ENTERPRISE + ":"
 COUPA_ATTR = COUPA + ":"

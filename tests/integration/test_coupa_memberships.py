@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from tests.integration.conftest import assert_scim_error
 from tests.integration.coupa_stack import COUPA, CoupaStack
 

@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 
 import httpx
 import pytest
+
 from tests.integration.coupa_stack import COUPA, CoupaStack, coupa_user
 
 ID = "{id}"

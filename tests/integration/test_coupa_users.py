@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from tests.integration.conftest import CallRecorder, assert_scim_error
 from tests.integration.coupa_stack import (
     COUPA,

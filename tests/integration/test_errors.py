@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from tests.integration.conftest import (
     ERROR_SCHEMA,
     PATCH_SCHEMA,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from tests.integration.conftest import GROUP_SCHEMA, PATCH_SCHEMA, Stack, assert_scim_error
 
 

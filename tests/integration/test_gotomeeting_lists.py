@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.integration.conftest import Stack, assert_scim_error, new_user, start_stack
 
 USERS = 25

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.integration.conftest import GROUP_SCHEMA, Stack, assert_scim_error, new_user
 
 from scimbridge.emulators.gotomeeting.settings import SANDBOX_LICENSE_KEY
+from tests.integration.conftest import GROUP_SCHEMA, Stack, assert_scim_error, new_user
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 

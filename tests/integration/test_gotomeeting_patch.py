@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.integration.conftest import Stack, assert_scim_error
 
 from scimbridge.emulators.gotomeeting.settings import SANDBOX_LICENSE_KEY
+from tests.integration.conftest import Stack, assert_scim_error
 
 
 def _patch_ok(stack: Stack, user_id: str, *operations: dict[str, Any]) -> dict[str, Any]:

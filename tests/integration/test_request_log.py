@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.conftest import TOKEN, new_user, start_stack
 
 from scimbridge.observability import configure_logging
+from tests.integration.conftest import TOKEN, new_user, start_stack
 
 
 def request_lines(output: str) -> list[dict[str, Any]]:

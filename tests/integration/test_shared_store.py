@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+
 from tests.integration.conftest import TOKEN, new_user, start_gateway, start_stack
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+
 from tests.integration.conftest import Stack, new_user, start_stack
 
 

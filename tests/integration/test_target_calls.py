@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.integration.conftest import GROUP_SCHEMA, Stack, new_user, start_stack
 
 KEY = "{key}"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.integration.conftest import start_stack
-
 from scimbridge.emulators.gotomeeting import EmulatorSettings
 from scimbridge.emulators.gotomeeting.settings import SANDBOX_ACCOUNT_KEY
+from tests.integration.conftest import start_stack
 
 # The account key is configured so the gateway does not spend the small
 # request budget of these tests on GET /me at start.

@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 import pytest
-from test_filtering import BJENSEN, ENTERPRISE, GROUP_TYPE, USER_SCHEMA, USER_TYPE, user
 
 from scimbridge.errors import (
     InvalidFilter,
@@ -20,6 +19,7 @@ from scimbridge.scim.patch import PATCH_OP_SCHEMA, PatchOperation, parse_patch_r
 from scimbridge.scim.patch_apply import apply_operations
 from scimbridge.scim.patch_intent import member_changes, operation_touches, touched_attributes
 from scimbridge.scim.schema import ResourceTypeDef
+from tests.unit.test_filtering import BJENSEN, ENTERPRISE, GROUP_TYPE, USER_SCHEMA, USER_TYPE, user
 
 
 def body(*operations: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 import pytest
-from test_filtering import BJENSEN, ENTERPRISE, USER_SCHEMA, USER_TYPE
 
 from scimbridge.scim.projection import parse_attribute_list, project
 from scimbridge.scim.schema import (
@@ -16,6 +15,7 @@ from scimbridge.scim.schema import (
     Returned,
     SchemaDef,
 )
+from tests.unit.test_filtering import BJENSEN, ENTERPRISE, USER_SCHEMA, USER_TYPE
 
 FULL: dict[str, Any] = {
     **copy.deepcopy(BJENSEN),

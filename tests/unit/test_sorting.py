@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_filtering import ENTERPRISE, USER_TYPE
 
 from scimbridge.errors import InvalidValue
 from scimbridge.scim.sorting import sort_resources
+from tests.unit.test_filtering import ENTERPRISE, USER_TYPE
 
 
 def person(ident: str, **fields: Any) -> dict[str, Any]:

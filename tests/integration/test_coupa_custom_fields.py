@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 from starlette.types import ASGIApp
-from tests.integration.conftest import TOKEN, assert_scim_error
-from tests.integration.coupa_stack import COUPA, CoupaStack, coupa_user, start_coupa_stack
-from tests.support.servers import serve_in_thread
 
 from scimbridge.emulators.coupa import CoupaEmulatorSettings
 from scimbridge.emulators.coupa import create_app as create_coupa_emulator
 from scimbridge.errors import ConfigurationError
 from scimbridge.runtime import build_runtime
 from scimbridge.settings import load_settings
+from tests.integration.conftest import TOKEN, assert_scim_error
+from tests.integration.coupa_stack import COUPA, CoupaStack, coupa_user, start_coupa_stack
+from tests.support.servers import serve_in_thread
 
 
 @dataclass(frozen=True)
