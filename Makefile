@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## Start the gateway with the gotomeeting instance and the bundled emulator.
+## Start the gateway with the gotomeeting and coupa instances and the bundled emulators.
 serve: $(STAMP)
 	$(BIN)/scimbridge serve
 
@@ -32,6 +32,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/gotomeeting_operations.py
+	$(BIN)/python bench/coupa_operations.py
 
 clean:
 	rm -rf $(VENV) var

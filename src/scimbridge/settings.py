@@ -28,6 +28,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from scimbridge.errors import ConfigurationError
@@ -205,6 +206,27 @@ class Settings(_Strict):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     instances: dict[str, InstanceSettings] = Field(default_factory=_sandbox_instances)
     emulators: EmulatorSettingsGroup = Field(default_factory=EmulatorSettingsGroup)
+
+    @model_validator(mode="after")
+    def _follow_emulators(self) -> Settings:
+        """Point instances left at their default target URL to the bundled emulator's port.
+
+        Moving an emulator (``[emulators.coupa] port = 9092``) then moves the
+        instances that talk to it, without setting their ``target_url`` too.
+        """
+        goto = self.emulators.gotomeeting
+        coupa = self.emulators.coupa
+        for instance in self.instances.values():
+            chosen = instance.model_fields_set
+            if isinstance(instance, CoupaInstance) and coupa.enabled:
+                if "target_url" not in chosen:
+                    instance.target_url = f"http://{coupa.host}:{coupa.port}"
+            elif isinstance(instance, GoToMeetingInstance) and goto.enabled:
+                if "target_url" not in chosen:
+                    instance.target_url = f"http://{goto.host}:{goto.port}/admin/rest/v1"
+                if "token_url" not in chosen:
+                    instance.token_url = f"http://{goto.host}:{goto.port}/oauth/token"
+        return self
 
     @field_validator("instances", mode="before")
     @classmethod

@@ -59,7 +59,7 @@ def test_default_projection() -> None:
 def test_attributes_selects() -> None:
     result = select(["userName"])
 
-    assert result == {"schemas": BJENSEN["schemas"], "id": "2819c223", "userName": "bjensen"}
+    assert result == {"schemas": [USER_SCHEMA], "id": "2819c223", "userName": "bjensen"}
 
 
 def test_attributes_case_insensitive() -> None:
@@ -138,7 +138,7 @@ def test_attributes_never_returned() -> None:
 def test_unknown_names_ignored() -> None:
     result = select(["title", "name.middleName", "urn:example:x:y", 'emails[type eq "work"]'])
 
-    assert result == {"schemas": BJENSEN["schemas"], "id": "2819c223"}
+    assert result == {"schemas": [USER_SCHEMA], "id": "2819c223"}
 
 
 def test_id_and_schemas_always() -> None:
@@ -147,6 +147,14 @@ def test_id_and_schemas_always() -> None:
     assert result["id"] == "2819c223"
     assert result["schemas"] == BJENSEN["schemas"]
     assert "userName" not in result
+
+
+def test_schemas_lists_present_extensions() -> None:
+    without = select(["userName"])
+    with_extension = select(["userName", f"{ENTERPRISE}:employeeNumber"])
+
+    assert without["schemas"] == [USER_SCHEMA]
+    assert with_extension["schemas"] == [USER_SCHEMA, ENTERPRISE]
 
 
 def test_excluded_attribute() -> None:

@@ -108,3 +108,26 @@ def test_instance_kind_from_name_or_connector() -> None:
 def test_coupa_page_size_above_target_cap() -> None:
     with pytest.raises(ConfigurationError, match="page_size"):
         load_settings(environ={}, overrides={"instances.coupa.page_size": 51})
+
+
+def test_instances_follow_moved_emulators() -> None:
+    settings = load_settings(
+        environ={},
+        overrides={"emulators.coupa.port": 9192, "emulators.gotomeeting.port": 9191},
+    )
+
+    assert settings.instances["coupa"].target_url == "http://127.0.0.1:9192"
+    assert settings.instances["gotomeeting"].target_url == "http://127.0.0.1:9191/admin/rest/v1"
+    assert settings.instances["gotomeeting"].token_url == "http://127.0.0.1:9191/oauth/token"
+
+
+def test_explicit_target_url_kept() -> None:
+    settings = load_settings(
+        environ={},
+        overrides={
+            "emulators.coupa.port": 9192,
+            "instances.coupa.target_url": "https://acme.coupahost.com",
+        },
+    )
+
+    assert settings.instances["coupa"].target_url == "https://acme.coupahost.com"

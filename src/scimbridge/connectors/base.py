@@ -85,6 +85,15 @@ class ResourceHandler(ABC):
         """
         return body
 
+    def version_basis(self, resource: Resource) -> Resource:
+        """Return the part of a resource its version (ETag) is computed from.
+
+        The default is the whole resource. A handler whose resources carry
+        attributes read only on request leaves them out, so that a resource
+        has one version whether or not the client asked for them.
+        """
+        return resource
+
     async def create(self, resource: Resource) -> Resource:
         raise self._rejected("created")
 

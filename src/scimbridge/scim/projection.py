@@ -200,6 +200,21 @@ class Projection:
                 continue
 
             self._project_into(result, key, value, self._core)
+        return self._drop_absent_schemas(result)
+
+    def _drop_absent_schemas(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Keep in ``schemas`` only the extensions whose attributes are still present."""
+        schemas = result.get("schemas")
+        if not isinstance(schemas, list):
+            return result
+        present = {key.lower() for key in result}
+        result["schemas"] = [
+            urn
+            for urn in schemas
+            if not isinstance(urn, str)
+            or urn.lower() not in self._extensions
+            or urn.lower() in present
+        ]
         return result
 
     def _project_object(

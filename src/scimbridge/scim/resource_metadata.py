@@ -54,7 +54,7 @@ class ResourceMetadata:
             state = self.state_cache.get((self.instance_name, kind, resource["id"]))
             if (
                 state is not None
-                and content_version(_with_external_id(resource, state.external_id))
+                and _version(handler, _with_external_id(resource, state.external_id))
                 == state.content_hash
             ):
                 states[resource["id"]] = state
@@ -62,7 +62,7 @@ class ResourceMetadata:
                 pending.append(resource)
 
         if pending:
-            states.update(await self._read_states(kind, pending))
+            states.update(await self._read_states(handler, pending))
 
         decorated = []
         for resource in resources:
@@ -79,13 +79,16 @@ class ResourceMetadata:
             )
         return decorated
 
-    async def _read_states(self, kind: str, resources: list[Resource]) -> dict[str, StoredState]:
+    async def _read_states(
+        self, handler: ResourceHandler, resources: list[Resource]
+    ) -> dict[str, StoredState]:
+        kind = handler.resource_type.name
         ids = [resource["id"] for resource in resources]
         known = await self.store.external_ids.get_many(self.instance_name, kind, ids)
         versions = [
             (
                 resource["id"],
-                content_version(_with_external_id(resource, known.get(resource["id"]))),
+                _version(handler, _with_external_id(resource, known.get(resource["id"]))),
             )
             for resource in resources
         ]
@@ -111,7 +114,7 @@ class ResourceMetadata:
         await self.store.external_ids.set(self.instance_name, kind, resource["id"], external_id)
         if external_id is not None:
             resource = {**resource, "externalId": external_id}
-        version = content_version(resource)
+        version = _version(handler, resource)
         meta = await self.store.meta.record_write(
             self.instance_name, kind, resource["id"], version, created=created
         )
@@ -193,7 +196,7 @@ class ResourceMetadata:
         current = await handler.get(resource_id)
         kind = handler.resource_type.name
         known = await self.store.external_ids.get_many(self.instance_name, kind, [resource_id])
-        return content_version(_with_external_id(current, known.get(resource_id)))
+        return _version(handler, _with_external_id(current, known.get(resource_id)))
 
     async def stored_external_id(self, kind: str, resource_id: str) -> str | None:
         known = await self.store.external_ids.get_many(self.instance_name, kind, [resource_id])
@@ -204,6 +207,10 @@ class ResourceMetadata:
         await self.store.meta.forget(self.instance_name, kind, resource_id)
         await self.store.external_ids.forget(self.instance_name, kind, resource_id)
         self.state_cache.drop((self.instance_name, kind, resource_id))
+
+
+def _version(handler: ResourceHandler, resource: Resource) -> str:
+    return content_version(handler.version_basis(resource))
 
 
 def _with_external_id(resource: Resource, external_id: str | None) -> Resource:

@@ -45,7 +45,7 @@ from scimbridge.connectors.coupa.default_account import (
     take_default_account,
 )
 from scimbridge.connectors.coupa.deleted_users import DeletedUsers
-from scimbridge.connectors.coupa.email_paths import rewrite_email_paths
+from scimbridge.connectors.coupa.email_paths import primary_email_first, rewrite_email_paths
 from scimbridge.connectors.coupa.errors import rejected_write
 from scimbridge.connectors.coupa.listing import CoupaLister
 from scimbridge.connectors.coupa.security import apply_security_rule
@@ -105,8 +105,10 @@ class CoupaUsers(ResourceHandler):
         self._deleted = deleted
 
     def normalise_body(self, method: str, body: Any) -> Any:
-        """Take a PATCH of ``emails[type eq "work"].value`` as a PATCH of ``emails``."""
-        return rewrite_email_paths(body) if method == "PATCH" else body
+        """Rewrite the forms of the one email that the mapping does not read (see email_paths)."""
+        if method == "PATCH":
+            return rewrite_email_paths(body)
+        return primary_email_first(body)
 
     async def get(self, resource_id: str, attributes: Sequence[str] | None = None) -> Resource:
         return self.mapper.to_scim(await self._read(resource_id))
@@ -127,6 +129,7 @@ class CoupaUsers(ResourceHandler):
     async def create(self, resource: Resource) -> Resource:
         self._check_required(resource)
         fields = self.mapper.to_target(resource)
+        await self._check_manager(fields)
         account = take_default_account(fields, {})
         if account:
             await check_default_account(self._client, account, fields)
@@ -205,6 +208,7 @@ class CoupaUsers(ResourceHandler):
         desired = {**self.mapper.to_target(after, clear_absent=True), **(removed or {})}
         changes = {name: value for name, value in desired.items() if baseline.get(name) != value}
 
+        await self._check_manager(changes)
         account = take_default_account(changes, baseline)
         _normalise_address(changes, baseline)
         apply_security_rule(changes, current, desired)
@@ -250,6 +254,16 @@ class CoupaUsers(ResourceHandler):
         await self._deleted.forget(deleted_id)
         log.info("coupa_user_recreated", instance=self._instance, user_id=deleted_id)
         return record
+
+    async def _check_manager(self, fields: Mapping[str, Any]) -> None:
+        """Reject a manager that SCIM deleted: for clients it no longer exists."""
+        manager = fields.get("manager")
+        manager_id = manager.get("id") if isinstance(manager, Mapping) else None
+        if manager_id is not None and await self._deleted.contains(str(manager_id)):
+            raise InvalidValue(
+                f"manager {str(manager_id)!r} is a deleted user; name an existing user as "
+                "manager.value"
+            )
 
     async def _set_default_account(self, user_id: Any, account: dict[str, Any]) -> Record:
         """Send the second request of a write: the default account, or None to clear it."""

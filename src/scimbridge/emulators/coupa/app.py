@@ -41,6 +41,7 @@ from scimbridge.emulators.coupa.errors import (
     not_found,
     rate_limited,
 )
+from scimbridge.emulators.coupa.index import index_page
 from scimbridge.emulators.coupa.inputs import INVALID, Validation, parse_body, record_id
 from scimbridge.emulators.coupa.memberships import (
     add_membership,
@@ -48,7 +49,7 @@ from scimbridge.emulators.coupa.memberships import (
     remove_membership,
 )
 from scimbridge.emulators.coupa.projection import Shape, apply_shape, parse_shape
-from scimbridge.emulators.coupa.query import parse_index_query, run_index
+from scimbridge.emulators.coupa.query import parse_index_query
 from scimbridge.emulators.coupa.references import Association, resolve_one
 from scimbridge.emulators.coupa.render import Renderer
 from scimbridge.emulators.coupa.resources import MEMBERSHIPS, RESOURCES, USERS, Resource
@@ -155,11 +156,7 @@ class CoupaEmulator:
             )
             shape = self._shape(resource, request, write=False)
 
-            records = self.store.all(resource.kind)
-            rendered = [self.renderer.render(resource.kind, record) for record in records]
-            views = [_filter_view(resource, item) for item in rendered]
-            positions = run_index(views, query, resource.kind)
-            body = [apply_shape(rendered[position], shape, resource.kind) for position in positions]
+            body = index_page(self.store, self.renderer, resource.kind, query, shape)
             return JSONResponse(body)
 
         return index
@@ -282,12 +279,6 @@ class CoupaEmulator:
         if request.method == "DELETE":
             message += ". The Coupa API deletes nothing except user group memberships"
         raise CoupaError(404, "route", [message])
-
-
-def _filter_view(resource: Resource, rendered: dict[str, Any]) -> dict[str, Any]:
-    if resource is USERS:
-        return {**rendered, "status": "active" if rendered["active"] else "inactive"}
-    return rendered
 
 
 async def _coupa_error(request: Request, error: Exception) -> Response:

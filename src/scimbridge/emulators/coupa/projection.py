@@ -91,6 +91,21 @@ def _check_fields(fields: Any, schema_name: str, resource: str) -> None:
             _check_fields(nested_fields, field_type.nested, resource)
 
 
+def shape_attributes(shape: Shape) -> frozenset[str] | None:
+    """Return the top-level attributes that ``apply_shape`` reads, or None when it reads all."""
+    if shape.fields is not None:
+        names: set[str] = set()
+        for item in shape.fields:
+            if isinstance(item, str):
+                names.add(hyphenate(item))
+            else:
+                names.update(hyphenate(name) for name in item)
+        return frozenset(names)
+    if shape.return_object == "limited":
+        return frozenset({"id"})
+    return None
+
+
 def apply_shape(rendered: Rendered, shape: Shape, schema_name: str) -> Rendered:
     """Cut a rendered object down to ``shape``."""
     if shape.fields is not None:

@@ -75,6 +75,11 @@ class IndexQuery:
     limit: int = 50
     offset: int = 0
 
+    @property
+    def attributes(self) -> frozenset[str]:
+        """Return the top-level attributes that the conditions and the ordering read."""
+        return frozenset({self.order_by, *(condition.path[0] for condition in self.conditions)})
+
 
 def parse_index_query(
     parameters: Sequence[tuple[str, str]], schema_name: str, resource: str, page_cap: int
@@ -226,6 +231,22 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda left, right: left == right,
+    "not_eq": lambda left, right: left != right,
+    "in": lambda left, right: left in right,
+    "not_in": lambda left, right: left not in right,
+    "gt": lambda left, right: left > right,
+    "lt": lambda left, right: left < right,
+    "gt_or_eq": lambda left, right: left >= right,
+    "lt_or_eq": lambda left, right: left <= right,
+    "contains": lambda left, right: right in left,
+    "starts_with": lambda left, right: left.startswith(right),
+    "ends_with": lambda left, right: left.endswith(right),
+}
+"""Each comparison operator, applied as ``test(record value, query value)``."""
+
+
 def _compare(condition: Condition, raw: Any) -> bool:
     if condition.operator == "blank":
         return _is_blank(raw) is bool(condition.value)
@@ -234,20 +255,7 @@ def _compare(condition: Condition, raw: Any) -> bool:
     if value is None:
         return False
 
-    tests: dict[str, Callable[[Any, Any], bool]] = {
-        "eq": lambda left, right: left == right,
-        "not_eq": lambda left, right: left != right,
-        "in": lambda left, right: left in right,
-        "not_in": lambda left, right: left not in right,
-        "gt": lambda left, right: left > right,
-        "lt": lambda left, right: left < right,
-        "gt_or_eq": lambda left, right: left >= right,
-        "lt_or_eq": lambda left, right: left <= right,
-        "contains": lambda left, right: right in left,
-        "starts_with": lambda left, right: left.startswith(right),
-        "ends_with": lambda left, right: left.endswith(right),
-    }
-    return bool(tests[condition.operator](value, condition.value))
+    return bool(_TESTS[condition.operator](value, condition.value))
 
 
 def matches(item: dict[str, Any], conditions: list[Condition]) -> bool:
@@ -260,7 +268,10 @@ def matches(item: dict[str, Any], conditions: list[Condition]) -> bool:
 
 
 def run_index(items: list[dict[str, Any]], query: IndexQuery, schema_name: str) -> list[int]:
-    """Filter, order and page ``items`` (ordered by id); return the positions to send."""
+    """Filter, order and page ``items`` (ordered by id); return the positions to send.
+
+    An item needs only the keys in ``query.attributes``.
+    """
     selected = [position for position, item in enumerate(items) if matches(item, query.conditions)]
 
     scalar = filter_schema(schema_name)[query.order_by].scalar

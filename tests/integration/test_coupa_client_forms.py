@@ -1,0 +1,75 @@
+"""Request forms identity managers send to the Coupa instance, over HTTP."""
+
+from __future__ import annotations
+
+from tests.integration.conftest import assert_scim_error
+from tests.integration.coupa_stack import ENTERPRISE, CoupaStack, coupa_user
+
+
+def test_primary_email_is_kept(coupa: CoupaStack) -> None:
+    emails = [
+        {"value": "home@example.com", "type": "home"},
+        {"value": "work@example.com", "type": "work", "primary": True},
+    ]
+
+    response = coupa.scim.post("/Users", json=coupa_user(1, emails=emails))
+
+    assert response.status_code == 201, response.text
+    assert response.json()["emails"] == [{"value": "work@example.com", "type": "work"}]
+    assert coupa.target_user(response.json()["id"])["email"] == "work@example.com"
+
+
+def test_membership_check_by_filter(coupa: CoupaStack) -> None:
+    member = coupa.create_user(1)
+    outsider = coupa.create_user(2)
+    added = coupa.patch(
+        "/Groups/2", {"op": "add", "path": "members", "value": [{"value": member["id"]}]}
+    )
+    assert added.status_code == 200, added.text
+
+    def check(user_id: str) -> int:
+        response = coupa.scim.get(
+            "/Groups",
+            params={
+                "filter": f'id eq "2" and members eq "{user_id}"',
+                "excludedAttributes": "members",
+            },
+        )
+        assert response.status_code == 200, response.text
+        assert all("members" not in group for group in response.json()["Resources"])
+        total: int = response.json()["totalResults"]
+        return total
+
+    assert check(member["id"]) == 1
+    assert check(outsider["id"]) == 0
+
+
+def test_version_same_with_members(coupa: CoupaStack) -> None:
+    member = coupa.create_user(1)
+    coupa.patch("/Roles/4", {"op": "add", "path": "members", "value": [{"value": member["id"]}]})
+
+    plain = coupa.scim.get("/Roles/4")
+    with_members = coupa.scim.get("/Roles/4", params={"attributes": "members"})
+    guarded = coupa.patch(
+        "/Roles/4",
+        {"op": "remove", "path": f'members[value eq "{member["id"]}"]'},
+        **{"If-Match": with_members.headers["ETag"]},
+    )
+
+    assert plain.headers["ETag"] == with_members.headers["ETag"]
+    assert guarded.status_code == 200, guarded.text
+
+
+def test_deleted_manager_rejected(coupa: CoupaStack) -> None:
+    manager = coupa.create_user(1)
+    report = coupa.create_user(2)
+    assert coupa.scim.delete(f"/Users/{manager['id']}").status_code == 204
+
+    response = coupa.patch(
+        f"/Users/{report['id']}",
+        {"op": "replace", "path": f"{ENTERPRISE}:manager", "value": {"value": manager["id"]}},
+    )
+
+    detail = assert_scim_error(response, 400, "invalidValue")
+    assert manager["id"] in detail
+    assert coupa.target_user(report["id"])["manager"] is None
