@@ -3,9 +3,9 @@
 Many Coupa user fields name a record that must already exist: a currency, a
 chart of accounts, an approval limit, a role or group. The gateway reads these
 lists once at start and publishes them as the ``canonicalValues`` of the
-attributes that name them, so an administrator (or a client that reads
-/Schemas) sees what Coupa will accept. They are suggestions (RFC 7643 §7):
-Coupa, not the gateway, decides what it accepts.
+attributes that name them, so that an administrator, or a client that reads
+/Schemas, can see what Coupa will accept. They are suggestions (RFC 7643 §7),
+and Coupa, not the gateway, decides what it accepts.
 
 Each list takes one call. A list longer than one Coupa page (50 records) is
 not published, and a list Coupa refuses (for example for a missing scope) is

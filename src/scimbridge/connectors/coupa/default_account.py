@@ -47,7 +47,7 @@ async def check_default_account(
 ) -> None:
     """Check that ``account`` names exactly one account of the user's chart of accounts.
 
-    ``user`` holds the user's fields as they will be after the first request.
+    ``user`` contains the user's fields as they will be after the first request.
     """
     chart = user.get("default-account-type")
     chart_name = chart.get("name") if isinstance(chart, Mapping) else None

@@ -2,10 +2,10 @@
 
 Coupa pages with ``offset`` and ``limit`` (at most 50) and never returns a
 total. A SCIM page is read with one call per 50 records. When the last call
-comes back short, the total follows from it at no cost; otherwise it is found
+comes back short, the total follows from it at no cost. Otherwise it is found
 by probing offsets (:func:`scimbridge.connectors.counting.count_by_probing`,
-O(log n) calls of ids only), and kept in a short-lived cache that writes
-through the gateway clear.
+O(log n) calls of ids only). The total is kept in a short-lived cache, which
+writes through the gateway clear.
 
 Filters Coupa cannot evaluate, and sort orders it cannot apply, are
 evaluated in the gateway over every record the rest of the query matches,

@@ -48,8 +48,8 @@ COUPA = COUPA_USER_SCHEMA + ":"
 AUTHENTICATION_METHODS = ("coupa_credentials", "saml", "ldap")
 
 # SCIM attribute name, Coupa field and approval subject of each approval limit
-# on a user. A limit is named by amount and currency; the subject tells which
-# documents it applies to.
+# on a user. A limit is named by amount and currency, and its subject names
+# the documents it applies to.
 APPROVAL_LIMITS = (
     ("invoiceApprovalLimit", "invoice-approval-limit", "invoice_header"),
     ("invoiceSelfApprovalLimit", "invoice-self-approval-limit", "invoice_header"),
@@ -65,8 +65,8 @@ APPROVAL_LIMITS = (
 # Locales suggested for users; Coupa offers more, depending on the instance.
 SUGGESTED_LOCALES = ("de", "en", "en-GB", "es", "fr", "fr-CA", "it", "ja", "nl", "pt-BR", "zh-CN")
 
-# Country codes suggested for addresses; Coupa accepts every ISO 3166-1 code
-# its instance knows, so this is not a closed list.
+# Country codes suggested for addresses. Coupa accepts every ISO 3166-1 code
+# its instance has, so this is not a closed list.
 SUGGESTED_COUNTRIES = ("AU", "CA", "DE", "ES", "FR", "GB", "IE", "IN", "IT", "JP", "NL", "US")
 
 # SCIM attribute name and Coupa field of each licence flag on a user.
