@@ -73,3 +73,32 @@ def test_deleted_manager_rejected(coupa: CoupaStack) -> None:
     detail = assert_scim_error(response, 400, "invalidValue")
     assert manager["id"] in detail
     assert coupa.target_user(report["id"])["manager"] is None
+
+
+def test_membership_check_costs_two_calls(recorded_coupa: CoupaStack) -> None:
+    member = recorded_coupa.create_user(1)
+    recorded_coupa.patch(
+        "/Groups/1", {"op": "add", "path": "members", "value": [{"value": member["id"]}]}
+    )
+    assert recorded_coupa.recorder is not None
+
+    forms = [
+        f'id eq "1" and members eq "{member["id"]}"',
+        f'id eq "1" and members[value eq "{member["id"]}"]',
+        f'members.value eq "{member["id"]}" and id eq "1"',
+    ]
+    for text in forms:
+        with recorded_coupa.recorder.window() as calls:
+            response = recorded_coupa.scim.get(
+                "/Groups", params={"filter": text, "excludedAttributes": "members"}
+            )
+        assert response.status_code == 200, response.text
+        assert response.json()["totalResults"] == 1, text
+        assert len(calls) == 2, (text, calls)
+
+
+def test_membership_check_unknown_group(coupa: CoupaStack) -> None:
+    response = coupa.scim.get("/Groups", params={"filter": 'id eq "999" and members eq "1"'})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["totalResults"] == 0

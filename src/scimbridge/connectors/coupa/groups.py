@@ -16,6 +16,8 @@ membership change are listed in :mod:`scimbridge.connectors.coupa.memberships`):
 GET /{endpoint}/{id}       1, + ceil((m + 1) / 50) with attributes=members
 GET /{endpoint}            1 per 50 results (+ probes for the total, as Users),
                            + ceil((m + 1) / 50) per record with attributes=members
+                           or a filter on members; Entra ID's membership check
+                           ``id eq "g" and members eq "u"``: 2
 PATCH add / remove         1 + ceil(a / 50) to check the new members exist,
                            + the membership changes
 PATCH replace, PUT         as PATCH add, + ceil((m + 1) / 50) to read the members
@@ -28,11 +30,22 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from scim2_models.path.expressions import (
+    AttrPath,
+    CompareOperator,
+    Comparison,
+    FilterNode,
+    LogicalExpr,
+    LogicalOperator,
+    ValuePath,
+)
+
 from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
 from scimbridge.connectors.coupa.client import PAGE_CAP, CoupaClient, Record
 from scimbridge.connectors.coupa.listing import CONCURRENT_CALLS, CoupaLister
 from scimbridge.connectors.coupa.memberships import Membership
 from scimbridge.connectors.pushdown import mentions_attribute
+from scimbridge.connectors.scan import page_in_gateway
 from scimbridge.errors import InvalidValue, Mutability, NotFound, TargetNotFound
 from scimbridge.mapping.engine import Mapper
 from scimbridge.scim.patch import PatchOperation
@@ -86,8 +99,13 @@ class CoupaGroupLike(ResourceHandler):
         return {key: value for key, value in resource.items() if key != "members"}
 
     async def query(self, query: Query) -> Page:
-        # A filter on members (Entra ID checks a membership with
-        # 'id eq "g" and members eq "u"') needs them read as well.
+        check = membership_check(query.filter)
+        if check is not None and not _requests_members(query.attributes):
+            found = await self._check_membership(*check)
+            window = Query(start_index=query.start_index, count=query.count)
+            return page_in_gateway(found, window, self.resource_type)
+
+        # Any other filter on members needs them read as well.
         wants_members = _requests_members(query.attributes) or (
             query.filter is not None and mentions_attribute(query.filter, {"members"})
         )
@@ -98,6 +116,27 @@ class CoupaGroupLike(ResourceHandler):
             return self.mapper.to_scim(record)
 
         return await self._lister.page(query, convert)
+
+    async def _check_membership(self, group_id: str, user_id: str) -> list[Resource]:
+        """Answer Entra ID's membership check with 2 calls, whatever the group's size.
+
+        The group is read, and the user is looked up among its members with
+        one association query. The resource carries that one member only,
+        which the filter needs and the client did not request.
+        """
+        try:
+            record = await self._read(group_id)
+        except NotFound:
+            return []
+
+        found: list[Record] = []
+        deleted = await self._deletions.is_deleted(self._instance, "User", user_id)
+        if user_id.isdigit() and not deleted:
+            params = {f"{self._membership.member_field}[id]": group_id, "id": user_id}
+            found = await self._client.index("users", params, fields=["id", "fullname"])
+        if not found:
+            return []
+        return [self.mapper.to_scim({**record, "members": found})]
 
     async def replace(self, resource_id: str, resource: Resource) -> Resource:
         record = await self._read(resource_id)
@@ -189,3 +228,49 @@ def _requests_members(attributes: Sequence[str] | None) -> bool:
     if not attributes:
         return False
     return any(name.lower().split(".")[0].endswith("members") for name in attributes)
+
+
+def membership_check(node: FilterNode | None) -> tuple[str, str] | None:
+    """Recognise ``id eq "g" and members eq "u"`` (or ``members[value eq "u"]``, or
+    ``members.value eq "u"``), the filter Entra ID checks one membership with.
+
+    Returns (group id, user id), or None for any other filter.
+    """
+    if not (isinstance(node, LogicalExpr) and node.op == LogicalOperator.and_):
+        return None
+    if len(node.terms) != 2:
+        return None
+    group_id: str | None = None
+    user_id: str | None = None
+    for term in node.terms:
+        if isinstance(term, ValuePath) and term.attr_path.attr.lower() == "members":
+            term = _value_term(term)
+        if not (isinstance(term, Comparison) and term.op == CompareOperator.eq):
+            return None
+        if not isinstance(term.value, str):
+            return None
+        path = term.attr_path
+        name = (
+            path.attr.lower() if path.sub_attr is None else f"{path.attr}.{path.sub_attr}".lower()
+        )
+        if name == "id":
+            group_id = term.value
+        elif name in ("members", "members.value"):
+            user_id = term.value
+        else:
+            return None
+    if group_id is None or user_id is None:
+        return None
+    return group_id, user_id
+
+
+def _value_term(term: ValuePath) -> FilterNode:
+    inner = term.val_filter
+    if (
+        term.sub_attr is None
+        and isinstance(inner, Comparison)
+        and inner.attr_path.attr.lower() == "value"
+        and inner.attr_path.sub_attr is None
+    ):
+        return Comparison(AttrPath("members", "value", None), inner.op, inner.value)
+    return term
