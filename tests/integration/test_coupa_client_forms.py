@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.integration.conftest import assert_scim_error
-from tests.integration.coupa_stack import ENTERPRISE, CoupaStack, coupa_user
+from tests.integration.coupa_stack import COUPA, ENTERPRISE, CoupaStack, coupa_user
 
 
 def test_primary_email_is_kept(coupa: CoupaStack) -> None:
@@ -102,3 +102,40 @@ def test_membership_check_unknown_group(coupa: CoupaStack) -> None:
 
     assert response.status_code == 200, response.text
     assert response.json()["totalResults"] == 0
+
+
+def test_same_put_twice_with_shared_address(coupa: CoupaStack) -> None:
+    user = coupa.create_user(1)
+    body = coupa_user(1, **{COUPA: {"defaultAddressLocationCode": "HQ-SF"}})
+
+    first = coupa.scim.put(f"/Users/{user['id']}", json=body)
+    second = coupa.scim.put(f"/Users/{user['id']}", json=body)
+
+    assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
+    assert second.json()["addresses"][0]["locality"] == "San Francisco"
+    assert coupa.target_user(user["id"])["default-address"]["location-code"] == "HQ-SF"
+
+
+def test_error_names_scim_attribute(coupa: CoupaStack) -> None:
+    user = coupa.create_user(1)
+
+    approval = coupa.patch(
+        f"/Users/{user['id']}",
+        {"op": "add", "path": f"{COUPA}:approvalGroups", "value": [{"value": "2"}]},
+    )
+    manager = coupa.patch(
+        f"/Users/{user['id']}",
+        {"op": "replace", "path": f"{ENTERPRISE}:manager", "value": {"value": "77777"}},
+    )
+    street = coupa.patch(
+        f"/Users/{user['id']}",
+        {"op": "replace", "path": 'addresses[type eq "work"].streetAddress', "value": "1 A St"},
+    )
+
+    assert "(SCIM attribute approvalGroups)" in assert_scim_error(approval, 400, "invalidValue")
+    manager_detail = assert_scim_error(manager, 400, "invalidValue")
+    assert "(SCIM attribute manager.value)" in manager_detail
+    assert "userName" not in manager_detail
+    street_detail = assert_scim_error(street, 400, "invalidValue")
+    assert "locality, postalCode and country" in street_detail

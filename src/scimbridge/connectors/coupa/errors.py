@@ -6,6 +6,7 @@ import re
 
 from scimbridge.connectors.coupa.mappings import USER_ROWS
 from scimbridge.errors import InvalidValue, ScimError, TargetRejected, Uniqueness
+from scimbridge.mapping.engine import parse_row_path
 
 # Coupa field names in its messages, with the SCIM attribute a client sets.
 _ATTRIBUTES = {
@@ -17,6 +18,8 @@ _ATTRIBUTES = {
 
 # TargetHttp prefixes every target message with the target and the status.
 _PREFIX = re.compile(r"^Coupa answered \d{3}: ")
+
+_ASSOCIATION = re.compile(r"record for (?P<field>[\w-]+) with keys")
 
 _TAKEN = re.compile(r"^(?P<field>[A-Za-z ]+?) has already been taken", re.IGNORECASE)
 
@@ -42,28 +45,39 @@ def rejected_write(action: str, exc: TargetRejected) -> ScimError:
     advice = "correct the value Coupa names"
     if "Unable to find valid" in text:
         advice = "reference a record that exists in Coupa, by one of the keys Coupa lists"
+    elif "default address" in text.lower():
+        advice = (
+            "send streetAddress, locality, postalCode and country of addresses together, "
+            "or name a shared address with defaultAddressLocationCode"
+        )
     named = scim_attributes_named(text)
     where = f" (SCIM attribute {', '.join(named)})" if named else ""
     return InvalidValue(f"Coupa could not {action}: {text.rstrip('.')}{where}. To fix it, {advice}")
 
 
 def scim_attributes_named(text: str) -> list[str]:
-    """Name the SCIM attributes behind the Coupa fields a Coupa message mentions.
+    """Name the SCIM attributes behind the Coupa fields a Coupa message is about.
 
-    Coupa writes a field as ``default_account_type`` in reference errors and as
-    ``Default address`` in validation errors; both forms are recognised.
+    A reference error names the field as ``for default_account_type with
+    keys``; a validation message starts with it, as in ``Default address city
+    can't be blank``. Other words of a message are not read as fields.
     """
-    lowered = text.lower()
+    association = _ASSOCIATION.search(text)
+    subjects = [association["field"]] if association else text.split("; ")
     found: list[str] = []
-    for field, attribute in _FIELD_ATTRIBUTES:
-        spellings = (field, field.replace("-", "_"), field.replace("-", " "))
-        if any(re.search(rf"\b{re.escape(form)}\b", lowered) for form in spellings):
-            if attribute not in found:
-                found.append(attribute)
-            lowered = lowered.replace(field.replace("-", " "), " ").replace(
-                field.replace("-", "_"), " "
-            )
+    for subject in subjects:
+        attribute = _leading_attribute(subject.strip().lower())
+        if attribute is not None and attribute not in found:
+            found.append(attribute)
     return found
+
+
+def _leading_attribute(subject: str) -> str | None:
+    for field, attribute in _FIELD_ATTRIBUTES:
+        for form in (field, field.replace("-", "_"), field.replace("-", " ")):
+            if subject == form or subject.startswith(form + " "):
+                return attribute
+    return None
 
 
 def _field_attributes() -> list[tuple[str, str]]:
@@ -76,16 +90,10 @@ def _field_attributes() -> list[tuple[str, str]]:
             field = target.split(".")[0].split("[")[0]
             if field == "custom-fields":
                 continue
-            attribute = row.scim.split("[")[0].rsplit(".", 1)[0] if "[" in row.scim else row.scim
-            pairs.setdefault(field, _short(attribute))
+            path = parse_row_path(row.scim)
+            attribute = path.attr if path.multi or path.sub is None else f"{path.attr}.{path.sub}"
+            pairs.setdefault(field, attribute)
     return sorted(pairs.items(), key=lambda pair: -len(pair[0]))
-
-
-def _short(path: str) -> str:
-    """Drop the extension URN from a row path, keeping the attribute name."""
-    if path.lower().startswith("urn:"):
-        return path.rpartition(":")[2]
-    return path
 
 
 _FIELD_ATTRIBUTES = _field_attributes()

@@ -44,6 +44,7 @@ from scimbridge.connectors.coupa.default_account import (
     check_default_account,
     take_default_account,
 )
+from scimbridge.connectors.coupa.default_address import normalise_address
 from scimbridge.connectors.coupa.deleted_users import DeletedUsers
 from scimbridge.connectors.coupa.email_paths import primary_email_first, rewrite_email_paths
 from scimbridge.connectors.coupa.errors import rejected_write
@@ -78,8 +79,6 @@ RECREATE_DEFAULTS: dict[str, Any] = {
     "default-account": None,
     "default-currency": None,
 }
-
-ADDRESS_PARTS = ("street1", "city", "state", "postal-code", "country")
 
 
 class CoupaUsers(ResourceHandler):
@@ -133,7 +132,7 @@ class CoupaUsers(ResourceHandler):
         account = take_default_account(fields, {})
         if account:
             await check_default_account(self._client, account, fields)
-        _normalise_address(fields, {})
+        normalise_address(fields, {})
         apply_security_rule(fields, {})
 
         try:
@@ -210,7 +209,7 @@ class CoupaUsers(ResourceHandler):
 
         await self._check_manager(changes)
         account = take_default_account(changes, baseline)
-        _normalise_address(changes, baseline)
+        normalise_address(changes, baseline)
         apply_security_rule(changes, current, desired)
         if account:
             await check_default_account(self._client, account, {**current, **desired})
@@ -235,7 +234,7 @@ class CoupaUsers(ResourceHandler):
         """
         fields = self.mapper.to_target(resource, clear_absent=True)
         fields.pop("default-account", None)
-        _normalise_address(fields, {})
+        normalise_address(fields, {})
         login = str(fields.get("login"))
         matches = await self._client.index("users", {"login": login}, limit=1)
         deleted_id = str(matches[0]["id"]) if matches else None
@@ -300,37 +299,6 @@ class CoupaUsers(ResourceHandler):
 
 def _taken(exc: TargetRejected, field: str) -> bool:
     return f"{field} has already been taken".lower() in exc.message.lower()
-
-
-def _normalise_address(changes: dict[str, Any], baseline: Mapping[str, Any]) -> None:
-    """Shape a changed default address the way Coupa takes it.
-
-    A location code alone names a shared address. Any other change describes
-    the user's own address, which Coupa creates, so the old location code is
-    left out of it. No parts at all clears the default address.
-    """
-    if "default-address" not in changes:
-        return
-    wanted = changes["default-address"]
-    if not isinstance(wanted, dict) or all(_empty(value) for value in wanted.values()):
-        changes["default-address"] = None
-        return
-
-    before = baseline.get("default-address") or {}
-    parts_changed = any(wanted.get(part) != before.get(part) for part in ADDRESS_PARTS)
-    address = {name: value for name, value in wanted.items() if not _empty(value)}
-    if parts_changed:
-        if wanted.get("location-code") == before.get("location-code"):
-            address.pop("location-code", None)
-    elif address.get("location-code"):
-        address = {"location-code": address["location-code"]}
-    changes["default-address"] = address
-
-
-def _empty(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(_empty(item) for item in value.values())
-    return value is None or value == ""
 
 
 __all__ = ["USER_SCHEMA", "CoupaUsers"]
