@@ -17,28 +17,32 @@ bench/README.md explains what each figure includes.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import math
-import os
-import platform
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from measure import (  # noqa: E402
+    CallMeter,
+    Throughput,
+    Workload,
+    log_to_devnull,
+    no_rate_limit,
+    print_call_table,
+    print_machine,
+)
 from tests.integration.conftest import (  # noqa: E402
     GROUP_SCHEMA,
     TOKEN,
@@ -47,25 +51,11 @@ from tests.integration.conftest import (  # noqa: E402
     start_stack,
 )
 
-from scimbridge.emulators.gotomeeting import EmulatorSettings  # noqa: E402
 from scimbridge.emulators.gotomeeting.settings import SANDBOX_LICENSE_KEY  # noqa: E402
-from scimbridge.observability import configure_logging  # noqa: E402
 
 INSTANCE = "gotomeeting"
 GIVEN_NAMES = ("Ada", "Ben", "Cleo", "Dan", "Eve")
 """Given names of the populated users, in turn, so ``name.givenName sw "A"`` matches one in five."""
-
-LOOP_SECONDS = 20.0
-"""Time after which a throughput loop stops at the end of its current chunk.
-
-The loop then reports the requests it completed."""
-
-WARM_UP = 20
-SEQUENTIAL_CHUNK = 50
-CONCURRENT_CHUNK = 100
-"""Requests sent to one side before switching to the other (gateway, then direct)."""
-
-METRIC_WAIT_SECONDS = 5.0
 
 FREE_USERS_NEEDED = 9
 """Users outside any group that the group operations put into groups."""
@@ -148,76 +138,6 @@ def populate(stack: Stack, users: int, group_size: int) -> Account:
     return Account(other_keys, emails, large_group, group_size, given_a)
 
 
-# Target calls per operation -------------------------------------------------
-
-
-@dataclass
-class Row:
-    operation: str
-    calls: int
-    documented: int
-    emulator_calls: int
-
-
-class CallMeter:
-    """Reads the gateway's metrics around single SCIM requests."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.metrics = httpx.Client(base_url=stack.gateway.base_url, timeout=30)
-        self.rows: list[Row] = []
-
-    def read(self) -> tuple[float, float]:
-        """Return (SCIM requests handled, target calls) of the gotomeeting instance."""
-        text = self.metrics.get("/metrics").raise_for_status().text
-        requests = 0.0
-        calls = 0.0
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.labels.get("instance") != INSTANCE:
-                    continue
-                if sample.name == "scimbridge_requests_total":
-                    requests += sample.value
-                elif sample.name == "scimbridge_target_calls_total":
-                    calls += sample.value
-        return requests, calls
-
-    def measure(
-        self,
-        operation: str,
-        documented: int,
-        send: Callable[[], httpx.Response],
-        status: int = 200,
-    ) -> httpx.Response:
-        """Send one SCIM request and record the target calls it made."""
-        requests_before, calls_before = self.read()
-        assert self.stack.recorder is not None
-        with self.stack.recorder.window() as seen:
-            response = send()
-        if response.status_code != status:
-            raise RuntimeError(
-                f"{operation}: expected status {status}, got {response.status_code}: "
-                f"{response.text[:500]}"
-            )
-
-        # The gateway updates its counters after the response is sent, so wait
-        # until the request counter shows this request before reading the calls.
-        deadline = time.monotonic() + METRIC_WAIT_SECONDS
-        requests_after, calls_after = self.read()
-        while requests_after < requests_before + 1:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{operation}: the request never appeared in /metrics")
-            time.sleep(0.005)
-            requests_after, calls_after = self.read()
-
-        calls = round(calls_after - calls_before)
-        self.rows.append(Row(operation, calls, documented, len(seen)))
-        return response
-
-    def close(self) -> None:
-        self.metrics.close()
-
-
 def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:
     return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations}
 
@@ -232,7 +152,7 @@ def group_body(name: str, members: list[str]) -> dict[str, Any]:
 
 def user_queries(meter: CallMeter, account: Account, users: int, page_size: int) -> None:
     """Measure the user reads while the account contains exactly ``users`` users."""
-    scim = meter.stack.scim
+    scim = meter.scim
     keys = account.free_users[:5]
     emails = [account.emails[key] for key in keys]
 
@@ -262,7 +182,7 @@ def user_queries(meter: CallMeter, account: Account, users: int, page_size: int)
 
 
 def user_writes(meter: CallMeter) -> None:
-    scim = meter.stack.scim
+    scim = meter.scim
     created: list[str] = []
 
     def create(index: int) -> Callable[[], httpx.Response]:
@@ -297,7 +217,7 @@ def user_writes(meter: CallMeter) -> None:
 
 
 def group_operations(meter: CallMeter, account: Account) -> None:
-    scim = meter.stack.scim
+    scim = meter.scim
 
     empty = meter.measure(
         "POST /Groups, no members",
@@ -359,45 +279,7 @@ def group_operations(meter: CallMeter, account: Account) -> None:
     )
 
 
-def print_call_table(rows: list[Row]) -> None:
-    """Print the measured calls beside the figure the connector's module docstring gives."""
-    print("| Operation | Target calls | Documented |")
-    print("|---|---:|---:|")
-    for row in rows:
-        flag = "" if row.calls == row.documented else " (differs)"
-        print(f"| {row.operation} | {row.calls} | {row.documented}{flag} |")
-
-    mismatched = [row for row in rows if row.calls != row.emulator_calls]
-    print()
-    if not mismatched:
-        print("The emulator received the same number of Admin API calls as the metric counted.")
-    for row in mismatched:
-        print(f"- {row.operation}: metric {row.calls}, emulator received {row.emulator_calls}")
-
-
 # Throughput -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rate:
-    requests: int
-    seconds: float
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds
-
-    def __add__(self, other: Rate) -> Rate:
-        return Rate(self.requests + other.requests, self.seconds + other.seconds)
-
-
-@dataclass
-class Workload:
-    """One lookup, as a list of gateway URLs and the equivalent Admin API URLs."""
-
-    name: str
-    gateway: list[str]
-    direct: list[str]
 
 
 def admin_query(path: str, params: dict[str, Any]) -> str:
@@ -435,117 +317,10 @@ def build_workloads(stack: Stack, account: Account, requests: int) -> list[Workl
     return [by_id, by_name]
 
 
-def run_sequential(client: httpx.Client, urls: list[str]) -> Rate:
-    started = time.perf_counter()
-    for url in urls:
-        client.get(url).raise_for_status()
-    return Rate(len(urls), time.perf_counter() - started)
-
-
-async def run_concurrent(pool: list[httpx.AsyncClient], urls: list[str]) -> Rate:
-    """Send ``urls`` from every client of ``pool`` at once, each taking the next URL in turn."""
-    pending = iter(urls)
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        for url in pending:
-            (await client.get(url)).raise_for_status()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(client) for client in pool))
-    return Rate(len(urls), time.perf_counter() - started)
-
-
-def chunked(urls: list[str], size: int) -> list[list[str]]:
-    return [urls[start : start + size] for start in range(0, len(urls), size)]
-
-
-def compare_sequential(
-    workload: Workload, gateway_headers: dict[str, str], direct_headers: dict[str, str]
-) -> tuple[Rate, Rate]:
-    """Time the gateway and direct URLs in alternating chunks and return (gateway, direct).
-
-    Alternating spreads any slowdown of the machine over both sides of the ratio.
-    """
-    gateway = Rate(0, 0.0)
-    direct = Rate(0, 0.0)
-    with (
-        httpx.Client(headers=gateway_headers, timeout=30) as gateway_client,
-        httpx.Client(headers=direct_headers, timeout=30) as direct_client,
-    ):
-        run_sequential(gateway_client, workload.gateway[:WARM_UP])
-        run_sequential(direct_client, workload.direct[:WARM_UP])
-
-        deadline = time.monotonic() + LOOP_SECONDS
-        for gateway_urls, direct_urls in zip(
-            chunked(workload.gateway, SEQUENTIAL_CHUNK),
-            chunked(workload.direct, SEQUENTIAL_CHUNK),
-            strict=True,
-        ):
-            gateway += run_sequential(gateway_client, gateway_urls)
-            direct += run_sequential(direct_client, direct_urls)
-            if time.monotonic() > deadline:
-                break
-    return gateway, direct
-
-
-async def compare_concurrent(
-    workload: Workload,
-    gateway_headers: dict[str, str],
-    direct_headers: dict[str, str],
-    clients: int,
-) -> tuple[Rate, Rate]:
-    """Like :func:`compare_sequential`, with ``clients`` concurrent clients on each side."""
-    gateway = Rate(0, 0.0)
-    direct = Rate(0, 0.0)
-    async with contextlib.AsyncExitStack() as stack:
-        gateway_pool = [
-            await stack.enter_async_context(httpx.AsyncClient(headers=gateway_headers, timeout=30))
-            for _ in range(clients)
-        ]
-        direct_pool = [
-            await stack.enter_async_context(httpx.AsyncClient(headers=direct_headers, timeout=30))
-            for _ in range(clients)
-        ]
-        # One untimed request per client opens its connection.
-        await run_concurrent(gateway_pool, workload.gateway[:clients])
-        await run_concurrent(direct_pool, workload.direct[:clients])
-
-        deadline = time.monotonic() + LOOP_SECONDS
-        for gateway_urls, direct_urls in zip(
-            chunked(workload.gateway, CONCURRENT_CHUNK),
-            chunked(workload.direct, CONCURRENT_CHUNK),
-            strict=True,
-        ):
-            gateway += await run_concurrent(gateway_pool, gateway_urls)
-            direct += await run_concurrent(direct_pool, direct_urls)
-            if time.monotonic() > deadline:
-                break
-    return gateway, direct
-
-
 def measure_throughput(stack: Stack, workloads: list[Workload], clients: int) -> None:
     gateway_headers = {"Authorization": f"Bearer {TOKEN}"}
     direct_headers = {"Authorization": stack.target.headers["Authorization"]}
-
-    print("| Lookup | Load | Gateway req/s | Direct req/s | Overhead factor |")
-    print("|---|---|---:|---:|---:|")
-    for workload in workloads:
-        gateway, direct = compare_sequential(workload, gateway_headers, direct_headers)
-        print_rate(workload.name, "sequential", gateway, direct)
-
-        gateway, direct = asyncio.run(
-            compare_concurrent(workload, gateway_headers, direct_headers, clients)
-        )
-        print_rate(workload.name, f"{clients} concurrent clients", gateway, direct)
-
-
-def print_rate(name: str, load: str, gateway: Rate, direct: Rate) -> None:
-    ratio = direct.per_second / gateway.per_second
-    print(
-        f"| {name} | {load} | {gateway.per_second:.0f} ({gateway.requests} in "
-        f"{gateway.seconds:.2f} s) | {direct.per_second:.0f} ({direct.requests} in "
-        f"{direct.seconds:.2f} s) | {ratio:.2f} |"
-    )
+    Throughput(gateway_headers, direct_headers, clients).print_table(workloads)
 
 
 # Memory ---------------------------------------------------------------------
@@ -576,21 +351,14 @@ def measure_memory(stack: Stack, requests: int) -> None:
 # Main -----------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def running_stack(directory: Path, page_size: int) -> Iterator[Stack]:
-    def no_rate_limit(settings: EmulatorSettings) -> None:
-        settings.rate_limit_per_second = 0
-
-    stack = start_stack(
+def start_bench_stack(directory: Path, page_size: int) -> Stack:
+    """Start the emulator with its rate limit off and a gateway that records its calls."""
+    return start_stack(
         directory,
         emulator_settings=no_rate_limit,
         overrides={f"instances.{INSTANCE}.page_size": page_size},
         record_calls=True,
     )
-    try:
-        yield stack
-    finally:
-        stack.close()
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -611,18 +379,10 @@ def parse_arguments() -> argparse.Namespace:
 
 def main() -> None:
     arguments = parse_arguments()
-
-    # Request log lines are rendered as in a deployment, so their cost is measured,
-    # but written to os.devnull instead of the terminal. configure_logging binds
-    # the sys.stderr of the moment, and the file stays open until the process ends.
-    devnull = open(os.devnull, "w")  # noqa: SIM115
-    with contextlib.redirect_stderr(devnull):
-        configure_logging("info")
+    log_to_devnull()
 
     started = time.perf_counter()
-    print(f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"Machine: {os.cpu_count()} CPUs (nproc), {platform.machine()}, {platform.system()}")
-    print(f"Python: {platform.python_version()} ({platform.python_implementation()})")
+    print_machine()
     print(
         f"Account: {arguments.users} users ({arguments.group_size} in one group), "
         f"target page size {arguments.page_size}, emulator rate limit off"
@@ -630,20 +390,20 @@ def main() -> None:
 
     with (
         tempfile.TemporaryDirectory(prefix="scimbridge-bench-") as directory,
-        running_stack(Path(directory), arguments.page_size) as stack,
+        closing(start_bench_stack(Path(directory), arguments.page_size)) as stack,
     ):
         account = populate(stack, arguments.users, arguments.group_size)
         workloads = build_workloads(stack, account, arguments.requests)
 
         print("\n## Target calls per SCIM operation\n")
-        meter = CallMeter(stack)
+        meter = CallMeter(stack.scim, stack.gateway.base_url, stack.recorder, INSTANCE)
         try:
             user_queries(meter, account, arguments.users, arguments.page_size)
             user_writes(meter)
             group_operations(meter, account)
         finally:
             meter.close()
-        print_call_table(meter.rows)
+        print_call_table(meter.rows, "Admin API")
 
         print("\n## Requests per second, gateway and direct\n")
         measure_throughput(stack, workloads, arguments.clients)
