@@ -57,15 +57,39 @@ class CallRecorder:
 
 
 @dataclass
-class Stack:
+class LiveStack:
     """A running emulator and gateway, with HTTP clients for both."""
 
     emulator: RunningServer
     gateway: RunningServer
     scim: httpx.Client
-    """Client on the gateway's gotomeeting SCIM base URL, authenticated."""
+    """Client on the gateway's SCIM base URL of the instance under test, authenticated."""
     target: httpx.Client
-    """Client on the emulator's Admin API, authenticated as the sandbox admin."""
+    """Client on the emulator's API, authenticated."""
+
+    def post_created(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` through the gateway, check for 201 and return the created resource."""
+        response = self.scim.post(path, json=body)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    def patch(self, path: str, *operations: dict[str, Any], **headers: str) -> httpx.Response:
+        """Send a SCIM PATCH with ``operations`` to ``path``."""
+        body = {"schemas": [PATCH_SCHEMA], "Operations": list(operations)}
+        return self.scim.patch(path, json=body, headers=headers)
+
+    def close(self) -> None:
+        self.scim.close()
+        self.target.close()
+        self.gateway.stop()
+        self.emulator.stop()
+
+
+@dataclass
+class Stack(LiveStack):
+    """A GoToMeeting emulator and gateway; ``target`` is on the Admin API as the sandbox admin."""
+
     account_key: str
     recorder: CallRecorder | None = field(default=None)
 
@@ -104,31 +128,14 @@ class Stack:
 
     def create_user(self, index: int | str, **extra: Any) -> dict[str, Any]:
         """POST a user through the gateway and return the created resource."""
-        response = self.scim.post("/Users", json=new_user(index, **extra))
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
+        return self.post_created("/Users", new_user(index, **extra))
 
     def create_group(self, name: str, members: list[str] | None = None) -> dict[str, Any]:
         """POST a group through the gateway and return the created resource."""
         body: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "displayName": name}
         if members is not None:
             body["members"] = [{"value": key} for key in members]
-        response = self.scim.post("/Groups", json=body)
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
-
-    def patch(self, path: str, *operations: dict[str, Any], **headers: str) -> httpx.Response:
-        """Send a SCIM PATCH with ``operations`` to ``path``."""
-        body = {"schemas": [PATCH_SCHEMA], "Operations": list(operations)}
-        return self.scim.patch(path, json=body, headers=headers)
-
-    def close(self) -> None:
-        self.scim.close()
-        self.target.close()
-        self.gateway.stop()
-        self.emulator.stop()
+        return self.post_created("/Groups", body)
 
 
 def start_stack(

@@ -13,14 +13,13 @@ from scimbridge.emulators.coupa import CoupaEmulatorSettings
 from scimbridge.emulators.coupa import create_app as create_coupa_emulator
 from scimbridge.emulators.coupa.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.integration.conftest import (
-    PATCH_SCHEMA,
     SCIM_JSON,
     TOKEN,
     CallRecorder,
+    LiveStack,
     serve_emulator,
     serve_gateway,
 )
-from tests.support.servers import RunningServer
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -28,15 +27,9 @@ COUPA = "urn:scimbridge:params:scim:schemas:extension:coupa:2.0:User"
 
 
 @dataclass
-class CoupaStack:
-    """A running Coupa emulator and gateway, with HTTP clients for both."""
+class CoupaStack(LiveStack):
+    """A running Coupa emulator and gateway; ``target`` has every Coupa scope."""
 
-    emulator: RunningServer
-    gateway: RunningServer
-    scim: httpx.Client
-    """Client on the gateway's coupa SCIM base URL, authenticated."""
-    target: httpx.Client
-    """Client on the emulator, authenticated with every scope."""
     recorder: CallRecorder | None = field(default=None)
 
     @property
@@ -65,21 +58,7 @@ class CoupaStack:
 
     def create_user(self, index: int | str, **extra: Any) -> dict[str, Any]:
         """POST a user through the gateway and return the created resource."""
-        response = self.scim.post("/Users", json=coupa_user(index, **extra))
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
-
-    def patch(self, path: str, *operations: dict[str, Any], **headers: str) -> httpx.Response:
-        """Send a SCIM PATCH with ``operations`` to ``path``."""
-        body = {"schemas": [PATCH_SCHEMA], "Operations": list(operations)}
-        return self.scim.patch(path, json=body, headers=headers)
-
-    def close(self) -> None:
-        self.scim.close()
-        self.target.close()
-        self.gateway.stop()
-        self.emulator.stop()
+        return self.post_created("/Users", coupa_user(index, **extra))
 
 
 def coupa_user(index: int | str, **extra: Any) -> dict[str, Any]:
