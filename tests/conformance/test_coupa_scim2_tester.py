@@ -11,7 +11,7 @@ imposes, each listed in ``TARGET_LIMITS`` and in the README:
   groups through this API, and every check on those types starts by
   creating one.
 - A default account must be an existing account of the user's chart of
-  accounts; a generated account code or segment never is, and every check
+  accounts. A generated account code or segment never is, so every check
   that creates a user with all attributes filled fails on it.
 - A user's groups, roles and other membership lists are returned with the
   ``display`` name of each entry (the mapping requires it), so a PATCH that

@@ -60,8 +60,8 @@ class Field(TargetSpec):
     """A target field copied as it is.
 
     A dotted name such as ``default-address.city`` reaches into nested target
-    objects; writing it yields the nested object, which the engine merges with
-    what other rows write into the same object.
+    objects. Writing it yields the nested object, and the engine merges that
+    with what other rows write into the same object.
     """
 
     name: str
@@ -108,13 +108,22 @@ class Each(TargetSpec):
         return [self.convert(value) for value in present] if self.convert else present
 
     def write(self, value: Any) -> dict[str, Any]:
-        values = value if isinstance(value, list) else ([] if value is None else [value])
+        values = as_list(value)
         if self.revert is not None:
             values = [self.revert(item) for item in values]
         return write_dotted(self.list_name, [{self.key: item} for item in values])
 
     def describe(self) -> str:
         return f"{self.list_name}[].{self.key}"
+
+
+def as_list(value: Any) -> list[Any]:
+    """Return a written value as a list: itself, ``[]`` for None, else a one-item list."""
+    if isinstance(value, list):
+        return value
+    if value is None:
+        return []
+    return [value]
 
 
 def read_dotted(target: Mapping[str, Any], dotted: str) -> Any:

@@ -19,7 +19,7 @@ PARTS = ("street1", "city", "state", "postal-code", "country")
 def normalise_address(changes: dict[str, Any], baseline: Mapping[str, Any]) -> None:
     """Shape the default address in ``changes`` the way Coupa takes it, or drop a non-change.
 
-    ``baseline`` holds the target fields of the user before the write. An
+    ``baseline`` contains the target fields of the user before the write. An
     address with neither parts nor a location code clears the default address.
     """
     if FIELD not in changes:

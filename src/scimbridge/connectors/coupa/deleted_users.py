@@ -3,9 +3,10 @@
 Coupa cannot delete a user. A SCIM DELETE deactivates it, and the gateway
 records the id in its store, so that the id returns 404 and lists leave the
 user out (RFC 7644 §3.6). The record goes away when a POST re-creates the
-user, or when someone reactivates the user in Coupa itself: a read of that id
-notices at once, and lists notice within ``recheck_seconds``, when the
-deleted ids are checked again with one ``id[in]=...&active=true`` call per 50.
+user, or when someone reactivates the user in Coupa itself. A read of that id
+notices the reactivation at once. Lists notice it within ``recheck_seconds``,
+when the deleted ids are checked again with one ``id[in]=...&active=true`` call
+per 50 ids.
 """
 
 from __future__ import annotations

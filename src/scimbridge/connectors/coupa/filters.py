@@ -3,8 +3,8 @@
 Coupa evaluates ``field=value`` and ``field[operator]=value`` conditions,
 joined by AND, on record fields and on associations (``roles[id]=3`` matches a
 user with any role of id 3). A SCIM filter, or each term of a top-level
-``and``, is pushed down when Coupa's meaning is the same as SCIM's: string
-comparisons are case-insensitive on both sides for the attributes listed here,
+``and``, is pushed down when Coupa's meaning is the same as SCIM's. For the
+attributes listed here, string comparisons are case-insensitive on both sides,
 ids compare as numbers and dates as instants. Terms that cannot be pushed
 down are left to the gateway, which then reads every record the pushed part
 matches (bounded by ``max_scan``) and applies the whole filter.
@@ -31,7 +31,7 @@ from scimbridge.scim.schema import ResourceTypeDef
 
 
 class Kind(Enum):
-    """How a Coupa query field compares values."""
+    """The comparison rules of a Coupa query field."""
 
     STRING = "string"
     """Case-insensitive text: every operator."""
@@ -213,7 +213,9 @@ def _literal(value: object, kind: Kind) -> str | None:
             return value if value.isdigit() else _IMPOSSIBLE
         return None
     if kind is Kind.BOOLEAN:
-        return ("true" if value else "false") if isinstance(value, bool) else None
+        if not isinstance(value, bool):
+            return None
+        return "true" if value else "false"
     if isinstance(value, str):
         return value
     return None

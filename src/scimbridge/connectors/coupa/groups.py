@@ -118,7 +118,7 @@ class CoupaGroupLike(ResourceHandler):
         return await self._lister.page(query, convert)
 
     async def _check_membership(self, group_id: str, user_id: str) -> list[Resource]:
-        """Answer Entra ID's membership check with 2 calls, whatever the group's size.
+        """Evaluate Entra ID's membership check with 2 calls, whatever the group's size.
 
         The group is read, and the user is looked up among its members with
         one association query. The resource carries that one member only,

@@ -80,16 +80,6 @@ LICENCE_FLAGS = (
     ("invoicingUser", "invoicing-user", "scimbridge"),
 )
 
-# Membership lists a user carries: SCIM path of the list, Coupa field, and
-# the resource type whose members they are.
-MEMBERSHIP_LISTS = (
-    ("groups", "content-groups", "Group"),
-    ("roles", "roles", "Role"),
-    (COUPA + "accountGroups", "account-groups", "AccountGroup"),
-    (COUPA + "approvalGroups", "approval-groups", "UserGroup"),
-    (COUPA + "userGroups", "user-groups", "UserGroup"),
-)
-
 
 def _membership_rows(path: str, field: str, resource_type: str, source: str) -> tuple[Row, ...]:
     return (

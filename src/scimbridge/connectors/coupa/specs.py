@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scimbridge.errors import InvalidValue
-from scimbridge.mapping.rows import TargetSpec, read_dotted, write_dotted
+from scimbridge.mapping.rows import TargetSpec, as_list, read_dotted, write_dotted
 
 
 def scim_id(value: Any) -> str | None:
@@ -99,7 +99,7 @@ class ReferenceList(TargetSpec):
     list_name: str
     attribute: str
     text: str = ""
-    """How the mapping documentation describes the list, when not ``<list>[].id``."""
+    """The list's description in the mapping documentation, when not ``<list>[].id``."""
 
     @property
     def fields(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -113,7 +113,7 @@ class ReferenceList(TargetSpec):
         return [value for value in ids if value is not None]
 
     def write(self, value: Any) -> dict[str, Any]:
-        values = value if isinstance(value, list) else ([] if value is None else [value])
+        values = as_list(value)
         references = [reference_key(item, self.attribute) for item in values]
         unique = list({repr(sorted(ref.items())): ref for ref in references}.values())
         return {self.list_name: unique}

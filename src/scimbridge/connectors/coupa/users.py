@@ -10,10 +10,10 @@ value changes, and only those are sent. Two rules of Coupa shape every write:
   it: 2 when the user has account groups, 1 when it has none.
 
 Coupa never deletes users. DELETE deactivates the user and records the
-deletion in the gateway store (:mod:`scimbridge.connectors.coupa.deleted_users`);
-from then on the id returns 404 and lists leave the user out, until a POST with
-the same userName re-creates it by reactivating the Coupa user with a fresh set
-of attributes.
+deletion in the gateway store (:mod:`scimbridge.connectors.coupa.deleted_users`).
+From then on the id returns 404 and lists leave the user out. A POST with the
+same userName re-creates the user by reactivating it with a fresh set of
+attributes.
 
 Target calls per operation (n = matching users, 50 per call):
 

@@ -43,8 +43,9 @@ class CoupaEmulatorSettings:
     - ``api_key_enabled``: whether the API accepts ``X-COUPA-API-KEY`` at all. False by
       default because Coupa's documentation says API keys are unsupported from release R35 on.
     - ``access_token_ttl``: access token lifetime in seconds (``expires_in``). Coupa
-      issues 86399. A token expires when its age reaches the TTL, so 0 issues tokens
-      that are already expired.
+      issues tokens with ``expires_in`` 86399 (24 hours less one second), as its
+      OAuth 2.0 documentation shows. A token expires when its age reaches the TTL,
+      so 0 issues tokens that are already expired.
     - ``time_zone``: the instance time zone. Every timestamp is sent in this zone with a
       numeric offset, such as ``2026-12-04T14:02:11-08:00``.
 

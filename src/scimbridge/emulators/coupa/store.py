@@ -1,6 +1,6 @@
 """The instance's records by kind and id, written through to a DocumentStore.
 
-Records are plain dictionaries with hyphenated keys. A record holds its own
+Records are plain dictionaries with hyphenated keys. A record contains its own
 attributes and refers to other records by id (``role-ids``, ``manager-id``,
 ``account-type-id``), so a rename shows everywhere at once. Memberships of users
 in user groups are records of their own, indexed by user and by group.
