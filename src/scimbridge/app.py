@@ -1,4 +1,4 @@
-"""The gateway's ASGI application: routing, authentication, errors and the request log.
+"""The gateway's ASGI application: routing, authentication and error translation.
 
 URLs::
 
@@ -11,8 +11,6 @@ URLs::
 from __future__ import annotations
 
 import hmac
-import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -22,9 +20,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from scimbridge.connectors.http import start_call_count
 from scimbridge.errors import (
     ScimError,
     StoreError,
@@ -38,6 +35,7 @@ from scimbridge.errors import (
     Unauthorized,
 )
 from scimbridge.observability import Metrics
+from scimbridge.request_log import RequestLog
 from scimbridge.scim.endpoints import ScimEndpoints, method_not_allowed
 from scimbridge.scim.responses import error_response, scim_error_response
 
@@ -234,82 +232,6 @@ def routes() -> list[Route]:
         Route(f"{BASE}/{{endpoint}}/{{resource_id}}", scim_route(_item), methods=ALL),
         Route("/{path:path}", _not_found, methods=ALL),
     ]
-
-
-class RequestLog:
-    """ASGI middleware writing one log line per request and updating the metrics.
-
-    It also guarantees that an unexpected exception becomes a SCIM 500 without
-    a traceback in the body; the traceback goes to the log only.
-    """
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        started = time.perf_counter()
-        request_id = uuid.uuid4().hex[:16]
-        calls = start_call_count()
-        state: dict[str, Any] = scope.setdefault("state", {})
-        state["target_calls"] = calls
-        status = 500
-        response_started = False
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status, response_started
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                response_started = True
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        except Exception:
-            log.exception("request_failed", request_id=request_id)
-            if not response_started:
-                response = error_response(
-                    500,
-                    f"internal error; the gateway log has the details under request id "
-                    f"{request_id}",
-                )
-                await response(scope, receive, send_with_status)
-        finally:
-            self._record(scope, state, status, started, calls[0], request_id)
-
-    def _record(
-        self,
-        scope: Scope,
-        state: dict[str, Any],
-        status: int,
-        started: float,
-        calls: int,
-        request_id: str,
-    ) -> None:
-        elapsed = time.perf_counter() - started
-        instance = str(state.get("instance", "-"))
-        method = scope["method"]
-        self.metrics.requests.labels(instance, method, str(status)).inc()
-        self.metrics.latency.labels(instance, method).observe(elapsed)
-        if calls:
-            self.metrics.target_calls.labels(instance).inc(calls)
-        log.info(
-            "request",
-            request_id=request_id,
-            instance=instance,
-            client=state.get("client_id"),
-            method=method,
-            path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1")[:512],
-            status=status,
-            latency_ms=round(elapsed * 1000, 2),
-            target_calls=calls,
-        )
 
 
 def create_app(gateway: Gateway, *, lifespan: Any = None) -> ASGIApp:
