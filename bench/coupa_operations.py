@@ -121,6 +121,14 @@ def user_operations(meter: CallMeter, ids: list[str]) -> None:
         lambda: scim.get("/Users", params={"filter": 'userName eq "bench00001"'}),
     )
 
+    def by_filter(expression: str) -> Callable[[], httpx.Response]:
+        return lambda: scim.get("/Users", params={"filter": expression})
+
+    or_ids = " or ".join(f'(id eq "{user_id}")' for user_id in ids[:50])
+    or_names = " or ".join(f'(userName eq "bench{index:05d}")' for index in range(1, 51))
+    meter.measure("filter 50 x (id eq), OR", 1, by_filter(or_ids))
+    meter.measure("filter 50 x (userName eq), OR", 1, by_filter(or_names))
+
     created = meter.measure(
         "POST /Users", 1, lambda: scim.post("/Users", json=coupa_user("-bench-1")), status=201
     ).json()["id"]

@@ -167,7 +167,9 @@ def user_queries(meter: CallMeter, account: Account, users: int, page_size: int)
     meter.measure("filter userName eq", 1, by_filter(f'userName eq "{emails[0]}"'))
     meter.measure("filter 5 x userName eq, OR", 1, by_filter(or_names))
     meter.measure("filter id eq", 1, by_filter(f'id eq "{keys[0]}"'))
-    meter.measure("filter 5 x id eq, OR", 5, by_filter(or_ids))
+    meter.measure("filter 5 x id eq, OR", 1, by_filter(or_ids))
+    parenthesised = " or ".join(f'(id eq "{key}")' for key in account.free_users[:50])
+    meter.measure("filter 50 x (id eq), OR", 1, by_filter(parenthesised))
 
     response = meter.measure(
         f'filter name.givenName sw "A", {users} users',
@@ -214,6 +216,21 @@ def user_writes(meter: CallMeter) -> None:
         "PATCH /Users/{id}, active true", 3, lambda: scim.patch(f"/Users/{third}", json=resume)
     )
     meter.measure("DELETE /Users/{id}", 1, lambda: scim.delete(f"/Users/{first}"), status=204)
+
+    # Ten single POST /Users make 20 calls; in one /Bulk request they share a batch create.
+    bulk = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "Operations": [
+            {
+                "method": "POST",
+                "path": "/Users",
+                "bulkId": f"b{index}",
+                "data": new_user(f"-bulk-{index}"),
+            }
+            for index in range(10)
+        ],
+    }
+    meter.measure("POST /Bulk, 10 POST /Users", 2, lambda: scim.post("/Bulk", json=bulk))
 
 
 def group_operations(meter: CallMeter, account: Account) -> None:

@@ -3,6 +3,7 @@
 URLs::
 
     /{instance}/scim/v2/...   the SCIM service provider of one connector instance
+    /{instance}/oauth2/token  the OAuth2 token endpoint of the instance's SCIM clients
     /healthz                  liveness: the process responds
     /readyz                   readiness: every instance is loaded
     /metrics                  Prometheus metrics
@@ -10,34 +11,32 @@ URLs::
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from scimbridge.errors import (
-    ScimError,
-    StoreError,
-    TargetAuthError,
-    TargetConflict,
-    TargetError,
-    TargetNotFound,
-    TargetRejected,
-    TargetThrottled,
-    TargetTimeout,
-    Unauthorized,
-)
+from scimbridge.auth import Authenticator, check_permission, token_endpoint
+from scimbridge.errors import ScimError, StoreError, TargetError
 from scimbridge.observability import Metrics
 from scimbridge.request_log import RequestLog
+from scimbridge.scim.bulk import serve_bulk
 from scimbridge.scim.endpoints import ScimEndpoints, method_not_allowed
-from scimbridge.scim.responses import error_response, scim_error_response
+from scimbridge.scim.error_replies import target_error_reply
+from scimbridge.scim.limits import check_query_parameters
+from scimbridge.scim.responses import (
+    error_response,
+    http_exception_response,
+    internal_error_response,
+    scim_error_response,
+)
 
 log = structlog.get_logger("scimbridge.request")
 
@@ -45,29 +44,34 @@ Handler = Callable[[Request, ScimEndpoints], Awaitable[Response]]
 
 
 class Gateway:
-    """The state the routes share: the endpoints of each instance, the tokens and the metrics."""
+    """The state the routes share: the endpoints of each instance, authentication and metrics.
+
+    Without an ``authenticator`` only the settings ``tokens`` are accepted.
+    """
 
     def __init__(
-        self, endpoints: dict[str, ScimEndpoints], tokens: Sequence[str], metrics: Metrics
+        self,
+        endpoints: dict[str, ScimEndpoints],
+        tokens: Sequence[str],
+        metrics: Metrics,
+        *,
+        authenticator: Authenticator | None = None,
     ) -> None:
         self.endpoints = endpoints
-        self.tokens = [token.encode("utf-8") for token in tokens]
+        self.authenticator = authenticator or Authenticator(tokens)
         self.metrics = metrics
 
-    def authenticate(self, request: Request) -> str:
-        """Check the bearer token; returns the client label for the log."""
+    async def authenticate(self, request: Request, instance: str) -> str:
+        """Check the bearer token and the client's permission; returns the client id for the log.
+
+        Raises Unauthorized for a missing or invalid token, and Forbidden when
+        a read-only client sends a write.
+        """
         header = request.headers.get("authorization", "")
-        scheme, _, credential = header.partition(" ")
-        if scheme.lower() != "bearer" or not credential.strip():
-            raise Unauthorized("a bearer token is required: send Authorization: Bearer <token>")
-        presented = credential.strip().encode("utf-8")
-        for index, token in enumerate(self.tokens):
-            if hmac.compare_digest(presented, token):
-                return f"static-token-{index + 1}"
-        raise Unauthorized(
-            "the bearer token is not valid for this gateway; use the token `scimbridge serve` "
-            "printed at start, or the one set with --token, SCIMBRIDGE_TOKEN or auth.tokens"
-        )
+        client = await self.authenticator.authenticate(header, instance)
+        request.scope.setdefault("state", {})["client_id"] = client.id
+        check_permission(client, request.method, request.url.path)
+        return client.id
 
 
 def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -79,7 +83,7 @@ def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         request.scope.setdefault("state", {})["instance"] = instance_name
         try:
             # Authenticate first, so instance names are only shown to clients with a token.
-            request.scope["state"]["client_id"] = gateway.authenticate(request)
+            await gateway.authenticate(request, instance_name)
             endpoints = gateway.endpoints.get(instance_name)
             if endpoints is None:
                 return error_response(
@@ -87,6 +91,7 @@ def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                     f"no connector instance named {instance_name!r}; known: "
                     f"{', '.join(gateway.endpoints) or 'none'}",
                 )
+            check_query_parameters(request.query_params, endpoints.limits)
             return await handler(request, endpoints)
         except ScimError as exc:
             response = scim_error_response(exc)
@@ -103,37 +108,7 @@ def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
 
 def _target_error_response(exc: TargetError) -> Response:
-    log.warning("target_failed", error=exc.message, status=exc.status, code=exc.code)
-    if isinstance(exc, TargetThrottled):
-        retry_after = str(max(1, round(exc.retry_after or 1)))
-        return error_response(
-            429,
-            f"the target is throttling requests; retry after {retry_after} s",
-            headers={"Retry-After": retry_after},
-        )
-    if isinstance(exc, TargetNotFound):
-        return error_response(404, f"not found on the target: {exc.message}")
-    if isinstance(exc, TargetConflict):
-        return error_response(409, f"the target reports a conflict: {exc.message}", "uniqueness")
-    if isinstance(exc, TargetRejected):
-        return error_response(
-            400, f"the target rejected the request: {exc.message}", "invalidValue"
-        )
-    if isinstance(exc, TargetAuthError) and exc.status == 403:
-        return error_response(
-            502,
-            f"the target refused the gateway's call: {exc.message}; grant the instance's "
-            "credentials the permission or scope it names",
-        )
-    if isinstance(exc, TargetAuthError):
-        return error_response(
-            502,
-            "the target rejected the gateway's credentials; check the instance's "
-            "client id, secret and grant settings",
-        )
-    if isinstance(exc, TargetTimeout):
-        return error_response(504, f"{exc.message}; retry later")
-    return error_response(502, f"the target failed: {exc.message}")
+    return target_error_reply(exc).response()
 
 
 # Routes --------------------------------------------------------------------
@@ -161,6 +136,11 @@ async def _collection(request: Request, endpoints: ScimEndpoints) -> Response:
     if request.method == "POST":
         return await endpoints.create(request, handler)
     raise method_not_allowed(request.method, "GET, POST")
+
+
+async def _bulk(request: Request, endpoints: ScimEndpoints) -> Response:
+    _only(request, "POST")
+    return await serve_bulk(request, endpoints)
 
 
 async def _search(request: Request, endpoints: ScimEndpoints) -> Response:
@@ -212,7 +192,7 @@ async def _not_found(request: Request) -> Response:
     return error_response(404, f"no SCIM endpoint at {request.url.path}")
 
 
-ALL = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+ALL = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT"]
 BASE = "/{instance}/scim/v2"
 
 
@@ -227,15 +207,24 @@ def routes() -> list[Route]:
         Route(f"{BASE}/Schemas", scim_route(_schemas), methods=ALL),
         Route(f"{BASE}/Schemas/{{schema_id}}", scim_route(_schemas), methods=ALL),
         Route(f"{BASE}/.search", scim_route(_root_search), methods=ALL),
+        Route(f"{BASE}/Bulk", scim_route(_bulk), methods=ALL),
         Route(f"{BASE}/{{endpoint}}", scim_route(_collection), methods=ALL),
         Route(f"{BASE}/{{endpoint}}/.search", scim_route(_search), methods=ALL),
         Route(f"{BASE}/{{endpoint}}/{{resource_id}}", scim_route(_item), methods=ALL),
+        Route("/{instance}/oauth2/token", token_endpoint, methods=ALL),
         Route("/{path:path}", _not_found, methods=ALL),
     ]
 
 
 def create_app(gateway: Gateway, *, lifespan: Any = None) -> ASGIApp:
     """Build the ASGI application around a ready :class:`Gateway`."""
-    app = Starlette(routes=routes(), lifespan=lifespan)
+    app = Starlette(
+        routes=routes(),
+        lifespan=lifespan,
+        exception_handlers={
+            HTTPException: http_exception_response,
+            Exception: internal_error_response,
+        },
+    )
     app.state.gateway = gateway
     return RequestLog(app, gateway.metrics)

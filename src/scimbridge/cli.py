@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from scimbridge.auth.commands import credentials_group
 from scimbridge.errors import ConfigurationError, ScimbridgeError
 from scimbridge.mapping.rows import Row
 from scimbridge.observability import configure_logging
@@ -72,6 +73,9 @@ def serve_command(
         pass
     except (ScimbridgeError, OSError) as exc:
         raise click.ClickException(f"the gateway could not start: {exc}") from exc
+
+
+main.add_command(credentials_group)
 
 
 @main.command("mapping")

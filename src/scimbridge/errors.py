@@ -29,8 +29,13 @@
     │   ├── TargetRejected         the target refused the values (400-class)
     │   └── TargetUnavailable      network failure, time-out or 5xx
     │       └── TargetTimeout      no response within the time-out
+    ├── ClientAuthenticationFailed a token request's client id or secret is wrong (auth)
+    ├── TokenRequestError          an OAuth2 token request is malformed (auth)
     ├── ConfigurationError         the settings file or environment is invalid
     └── StoreError                 the gateway store failed
+
+The two OAuth2 errors are answered as RFC 6749 §5.2 error bodies by the
+token endpoint, not as SCIM errors, so they are defined in ``scimbridge.auth``.
 
 Foreign exceptions (httpx, SQLAlchemy, pydantic) are translated into this tree at
 the module that calls the foreign library: the target clients, the store and the

@@ -8,9 +8,11 @@ by mistake is still not written.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -32,6 +34,15 @@ SECRET_KEYS = frozenset(
     }
 )
 MASK = "***"
+MAX_LOGGED_QUERY = 512
+"""Characters of a query string kept in the request log line."""
+
+# A filter comparison on a password attribute (``password eq "..."``, also with the
+# schema URN in front): the quoted value is replaced with the mask.
+_PASSWORD_COMPARISON = re.compile(
+    r'(\bpassword\s+(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+)"(?:[^"\\]|\\.)*("|$)',
+    re.IGNORECASE,
+)
 
 
 def _is_secret(key: str) -> bool:
@@ -46,6 +57,24 @@ def mask_secrets(
         if key != "event" and _is_secret(key) and event[key] is not None:
             event[key] = MASK
     return event
+
+
+def mask_query_string(raw: bytes) -> str:
+    """Return a query string for the log, with credential parameters and password filter
+    values masked, cut to ``MAX_LOGGED_QUERY`` characters."""
+    if not raw:
+        return ""
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    masked = [(key, _masked_parameter(key, value)) for key, value in pairs]
+    return urlencode(masked, safe=":*,", quote_via=quote, encoding="latin-1")[:MAX_LOGGED_QUERY]
+
+
+def _masked_parameter(key: str, value: str) -> str:
+    if _is_secret(key):
+        return MASK
+    if key.lower() == "filter":
+        return _PASSWORD_COMPARISON.sub(rf'\1"{MASK}"', value)
+    return value
 
 
 def configure_logging(level: str = "info") -> None:

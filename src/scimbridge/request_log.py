@@ -15,7 +15,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scimbridge.connectors.http import start_call_count
-from scimbridge.observability import Metrics
+from scimbridge.observability import Metrics, mask_query_string
 from scimbridge.scim.responses import error_response
 
 log = structlog.get_logger("scimbridge.request")
@@ -42,6 +42,7 @@ class RequestLog:
         calls = start_call_count()
         state: dict[str, Any] = scope.setdefault("state", {})
         state["target_calls"] = calls
+        state["request_id"] = request_id
         status = 500
         response_started = False
 
@@ -90,7 +91,7 @@ class RequestLog:
             client=state.get("client_id"),
             method=method,
             path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1")[:512],
+            query=mask_query_string(scope.get("query_string", b"")),
             status=status,
             latency_ms=round(elapsed * 1000, 2),
             target_calls=calls,

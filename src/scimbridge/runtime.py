@@ -14,6 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from scimbridge.app import Gateway, create_app
+from scimbridge.auth import open_authenticator
 from scimbridge.connectors.base import ConnectorInstance
 from scimbridge.connectors.coupa import open_coupa
 from scimbridge.connectors.gotomeeting import open_gotomeeting
@@ -105,6 +106,7 @@ async def build_runtime(settings: Settings, *, token: str | None = None) -> Runt
     cache = open_cache(settings.store.cache_url, settings.store.cache_prefix)
     instances: dict[str, ConnectorInstance] = {}
     try:
+        authenticator = await open_authenticator(settings, store, tokens)
         for name, cfg in settings.instances.items():
             if isinstance(cfg, CoupaInstance):
                 instances[name] = await open_coupa(
@@ -131,7 +133,7 @@ async def build_runtime(settings: Settings, *, token: str | None = None) -> Runt
         )
         for name, instance in instances.items()
     }
-    app = create_app(Gateway(endpoints, tokens, metrics))
+    app = create_app(Gateway(endpoints, tokens, metrics, authenticator=authenticator))
     runtime = Runtime(settings, store, instances, tokens, app, generated_token=generated)
     runtime.closers.append(cache.close)
     return runtime

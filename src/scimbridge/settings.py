@@ -73,11 +73,39 @@ class LimitSettings(_Strict):
     max_count: int = Field(1000, ge=1)
     max_scan: int = Field(10_000, ge=1)
     """Maximum number of resources read to evaluate a filter or sort on meta or externalId."""
+    max_patch_operations: int = Field(1000, ge=1)
+    """Maximum number of operations in one PATCH request; more get 413."""
+    max_attribute_names: int = Field(200, ge=1)
+    """Maximum number of names in ``attributes`` or ``excludedAttributes``; more get 400."""
+    max_bulk_operations: int = Field(1000, ge=1)
+    """Maximum number of operations in one ``/Bulk`` request (``bulk.maxOperations``)."""
+    max_bulk_payload_bytes: int = Field(1_048_576, ge=1024)
+    """Maximum size in bytes of one ``/Bulk`` request body (``bulk.maxPayloadSize``)."""
+
+
+MIN_SIGNING_KEY_LENGTH = 32
 
 
 class AuthSettings(_Strict):
     tokens: list[SecretStr] = Field(default_factory=list)
     """Bearer tokens accepted on every instance's SCIM endpoints."""
+    token_lifetime_seconds: int = Field(3600, ge=1, le=86_400)
+    """Lifetime of the access tokens the ``/{instance}/oauth2/token`` endpoint issues."""
+    signing_key: SecretStr | None = None
+    """HS256 key of issued access tokens; the default is a random key kept in the store."""
+    credential_cache_seconds: float = Field(5.0, ge=0, le=60)
+    """How long a process reuses a credential it read from the store, so a revoked
+    credential keeps working at most this long; 0 reads the store on every request."""
+
+    @field_validator("signing_key")
+    @classmethod
+    def _long_signing_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SIGNING_KEY_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_SIGNING_KEY_LENGTH} characters long; generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
 
 
 class GoToMeetingInstance(_Strict):

@@ -143,7 +143,7 @@ def test_username_filter_calls(recorded_coupa: CoupaStack, users: list[dict[str,
     )
 
     assert response.json()["totalResults"] == 1
-    assert calls == ["GET /users?login=user1&offset=0&limit=50"]
+    assert calls == ["GET /users?login=user1&offset=0&limit=1"]
 
 
 def test_username_or_filter_calls(recorded_coupa: CoupaStack, users: list[dict[str, Any]]) -> None:
@@ -155,7 +155,7 @@ def test_username_or_filter_calls(recorded_coupa: CoupaStack, users: list[dict[s
     )
 
     assert response.json()["totalResults"] == 2
-    assert calls == ["GET /users?login[in]=user1,user2&offset=0&limit=50"]
+    assert calls == ["GET /users?login[in]=user1,user2&offset=0&limit=2"]
 
 
 def test_gateway_filter_scan_calls(recorded_coupa: CoupaStack) -> None:

@@ -17,7 +17,7 @@ from scimbridge.errors import StoreError
 from scimbridge.store import Store, open_store
 from scimbridge.store.models import Base
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ async def test_migrations_create_schema(sqlite_url: str, ddl_statements: Counter
     async with await open_store(sqlite_url) as store:
         assert await version_rows(store) == [HEAD]
 
-    assert ddl_statements["CREATE"] == 8
+    assert ddl_statements["CREATE"] == 11
 
 
 async def test_migrations_twice_no_op(store_url: str, ddl_statements: Counter[str]) -> None:

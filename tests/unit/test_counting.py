@@ -164,6 +164,16 @@ async def test_known_empty_page_binary_searches_below_it() -> None:
         assert len(records.reads) <= bound, f"n={count}, offset={offset}"
 
 
+async def test_empty_page_at_a_huge_offset_costs_no_more_than_a_gallop() -> None:
+    for count in (0, 49, 50, 10_000, 123_457):
+        records = RecordList(range(count))
+
+        result = await count_by_probing(records.probe, page_cap=PAGE_CAP, known=(10**30, 0))
+
+        assert result == count
+        assert len(records.reads) <= probe_bound(count, PAGE_CAP, 0) + 1, f"n={count}"
+
+
 async def test_growing_list_counts_within_range() -> None:
     records = RecordList(range(5_000), growth_per_read=7)
 

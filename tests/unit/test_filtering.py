@@ -369,6 +369,9 @@ EXTENSION_CASES = [
     ('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department sw "tour"', True),
     ('employeeNumber eq "701984"', True),
     ('manager.displayName eq "john smith"', True),
+    ('manager eq "26118915"', True),
+    ('manager eq "1"', False),
+    ('id eq "2819c223" and manager eq "26118915"', True),
     ('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bjensen"', True),
 ]
 
@@ -501,7 +504,6 @@ INVALID_OPERATOR_CASES = [
     'photo lt "a"',
     'name gt "x"',
     'name eq "x"',
-    'manager eq "x"',
     'loginCount co "4"',
     "loginCount sw 4",
     'meta.created co "2019"',

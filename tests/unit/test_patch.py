@@ -901,6 +901,110 @@ def test_immutable_change(operation: dict[str, Any]) -> None:
     assert "badgeId is immutable" in caught.value.detail
 
 
+MANAGER_NAME = f"{ENTERPRISE}:manager.displayName"
+
+
+def test_read_only_same_value_ignored() -> None:
+    result = patch(
+        BJENSEN,
+        {"op": "Replace", "path": MANAGER_NAME, "value": "John Smith"},
+        {"op": "replace", "value": {MANAGER_NAME: "John Smith", "nickName": "Babs"}},
+    )
+
+    assert result[ENTERPRISE]["manager"] == BJENSEN[ENTERPRISE]["manager"]
+    assert result["nickName"] == "Babs"
+
+
+def test_read_only_in_extension_object() -> None:
+    operations = parse(
+        {"op": "replace", "value": {ENTERPRISE: {"manager.displayName": "John Smith"}}}
+    )
+
+    assert [operation.read_only for operation in operations] == [True]
+    assert apply_operations(BJENSEN, operations, USER_TYPE) == BJENSEN
+
+
+def test_read_only_other_value_rejected() -> None:
+    with pytest.raises(Mutability) as caught:
+        patch(BJENSEN, {"op": "replace", "value": {MANAGER_NAME: "Jane Roe"}})
+
+    assert MANAGER_NAME in caught.value.detail
+    assert "'Jane Roe'" in caught.value.detail
+    assert "mapping" in caught.value.detail
+
+
+def test_read_only_derived_value_accepted() -> None:
+    operations = parse(
+        {"op": "replace", "value": {f"{ENTERPRISE}:manager.value": "42", MANAGER_NAME: "Jane Roe"}}
+    )
+    derived_from: list[dict[str, Any]] = []
+
+    def derive(patched: dict[str, Any]) -> dict[str, Any]:
+        derived_from.append(patched)
+        derived = copy.deepcopy(patched)
+        derived[ENTERPRISE]["manager"]["displayName"] = "Jane Roe"
+        return derived
+
+    result = apply_operations(BJENSEN, operations, USER_TYPE, derive=derive)
+
+    assert result[ENTERPRISE]["manager"]["value"] == "42"
+    assert derived_from[0][ENTERPRISE]["manager"]["value"] == "42"
+
+
+def test_read_only_derived_value_differs() -> None:
+    operations = parse({"op": "replace", "path": MANAGER_NAME, "value": "Jane Roe"})
+
+    with pytest.raises(Mutability):
+        apply_operations(BJENSEN, operations, USER_TYPE, derive=copy.deepcopy)
+
+
+def test_read_only_remove_rejected() -> None:
+    with pytest.raises(Mutability):
+        parse({"op": "remove", "path": MANAGER_NAME})
+
+
+@pytest.mark.parametrize("op", ["add", "replace"])
+def test_selection_of_unstored_type_rejected(op: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        parse({"op": op, "path": 'emails[type eq "fax"].value', "value": "+1 555 0100"})
+
+    assert "'fax'" in caught.value.detail
+    assert "'work'" in caught.value.detail
+
+
+def test_selection_of_unstored_type_removable() -> None:
+    result = patch(BJENSEN, {"op": "remove", "path": 'emails[type eq "fax"]'})
+
+    assert result["emails"] == BJENSEN["emails"]
+
+
+def test_boolean_string_in_selection() -> None:
+    result = patch(
+        BJENSEN,
+        {"op": "Replace", "path": 'emails[primary eq "True"].value', "value": "b@example.com"},
+    )
+
+    assert result["emails"][0]["value"] == "b@example.com"
+    assert result["emails"][1]["value"] == "babs@jensen.org"
+
+
+def test_stray_message_id_and_operation_name() -> None:
+    message = body({"name": "addMember", "op": "Add", "path": "nickName", "value": "Babs"})
+    message["id"] = BJENSEN["id"]
+
+    operations = parse_patch_request(message, USER_TYPE)
+
+    assert apply_operations(BJENSEN, operations, USER_TYPE)["nickName"] == "Babs"
+
+
+def test_unknown_attribute_names_mapping() -> None:
+    with pytest.raises(InvalidPath) as caught:
+        parse({"op": "add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "1"})
+
+    assert "'phoneNumbers'" in caught.value.detail
+    assert "mapping" in caught.value.detail
+
+
 # Primary
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from scim2_models.path.expressions import FilterNode
 
-from scimbridge.errors import MethodNotAllowed
+from scimbridge.errors import MethodNotAllowed, ScimbridgeError, ScimError, TargetError
 from scimbridge.scim.patch import PatchOperation
 from scimbridge.scim.schema import ResourceTypeDef
 
@@ -96,6 +96,28 @@ class ResourceHandler(ABC):
 
     async def create(self, resource: Resource) -> Resource:
         raise self._rejected("created")
+
+    async def create_many(
+        self, resources: Sequence[Resource], *, max_errors: int | None = None
+    ) -> list[Resource | ScimbridgeError]:
+        """Create resources in order and return the created resource or the error of each.
+
+        With ``max_errors`` the handler stops after that many failures, so the
+        list can be shorter than ``resources``, and the rest were not attempted.
+        This default calls :meth:`create` once per resource. A handler whose
+        target creates several objects in one call overrides it.
+        """
+        results: list[Resource | ScimbridgeError] = []
+        errors = 0
+        for resource in resources:
+            if max_errors is not None and errors >= max_errors:
+                break
+            try:
+                results.append(await self.create(resource))
+            except (ScimError, TargetError) as exc:
+                results.append(exc)
+                errors += 1
+        return results
 
     async def replace(self, resource_id: str, resource: Resource) -> Resource:
         raise self._rejected("replaced")

@@ -21,6 +21,8 @@ ProbeRows = Callable[[int, int], Awaitable[int]]
 return how many came back."""
 
 _MAX_DOUBLINGS = 48
+# Widest gap, in blocks, below an empty page that is binary-searched directly.
+_MAX_SEARCH_SPAN = 1 << 16
 """Galloping stops here, at an offset of about 2**48 pages, which no real list reaches."""
 
 
@@ -55,7 +57,10 @@ async def count_by_probing(
     Without ``known`` that is 1 probe for fewer than ``page_cap`` records, 2 for
     ``page_cap``, and at most 16 for 10,000 records in pages of 50. After an
     empty page at offset ``o``, only the binary search runs, with at most
-    ``ceil(log2(ceil(o / page_cap) + 1))`` probes. The tests check these bounds
+    ``ceil(log2(ceil(o / page_cap) + 1))`` probes, unless ``o`` lies more than
+    ``2**16`` blocks beyond the last full block (a hostile or mistaken
+    startIndex): then the gallop runs first, stopping at ``o``, so the probes
+    stay within the bound above whatever ``o`` is, plus 1. The tests check these bounds
     for every ``n`` up to 3,000 and for random ``n`` up to 10**7.
 
     The count is exact when the list does not change during the search. When
@@ -93,10 +98,14 @@ async def count_by_probing(
             )
         return rows
 
-    if first_empty is None:
+    # An empty page far beyond the end (a huge startIndex) is kept only as an
+    # upper bound: binary-searching below it would cost log2 of the offset.
+    if first_empty is None or first_empty - last_full > _MAX_SEARCH_SPAN:
         start = last_full + 1
         for doubling in range(_MAX_DOUBLINGS + 1):
             block = start + (1 << doubling) - 1
+            if first_empty is not None and block >= first_empty:
+                break
             rows = await probe_block(block)
             if rows == page_cap:
                 last_full = block

@@ -30,20 +30,28 @@ def or_equalities(node: FilterNode, names: Iterable[str], core_schema: str) -> l
 
     ``userName eq "a" or emails.value eq "b"`` with names {"username",
     "emails.value"} gives ``["a", "b"]``. A value-path term such as
-    ``emails[value eq "a"]`` counts as ``emails.value eq "a"``. Any other shape
-    gives ``None``.
+    ``emails[value eq "a"]`` counts as ``emails.value eq "a"``. Parentheses
+    may group the terms in any way, as in One Identity Manager's
+    ``(id eq "a") or (id eq "b")``. Any other shape gives ``None``.
     """
     wanted = {name.lower() for name in names}
-    terms = (
-        node.terms if isinstance(node, LogicalExpr) and node.op == LogicalOperator.or_ else (node,)
-    )
     values: list[str] = []
-    for term in terms:
+    for term in or_terms(node):
         value = _equality(term, wanted, core_schema)
         if value is None:
             return None
         values.append(value)
     return values
+
+
+def or_terms(node: FilterNode) -> list[FilterNode]:
+    """Return the operands of an ``or`` chain, with nested ``or`` groups flattened.
+
+    ``a or (b or c)`` gives ``[a, b, c]``; a filter that is not an ``or`` gives ``[node]``.
+    """
+    if not isinstance(node, LogicalExpr) or node.op != LogicalOperator.or_:
+        return [node]
+    return [leaf for term in node.terms for leaf in or_terms(term)]
 
 
 def _equality(term: FilterNode, wanted: set[str], core_schema: str) -> str | None:

@@ -11,11 +11,17 @@ RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 
 
-def service_provider_config(base_url: str, *, max_results: int) -> dict[str, Any]:
+def service_provider_config(
+    base_url: str, *, max_results: int, max_bulk_operations: int, max_bulk_payload_bytes: int
+) -> dict[str, Any]:
     return {
         "schemas": [SPC_SCHEMA],
         "patch": {"supported": True},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {
+            "supported": True,
+            "maxOperations": max_bulk_operations,
+            "maxPayloadSize": max_bulk_payload_bytes,
+        },
         "filter": {"supported": True, "maxResults": max_results},
         "changePassword": {"supported": False},
         "sort": {"supported": True},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ from scimbridge.errors import (
 )
 from scimbridge.scim import discovery, external_ids
 from scimbridge.scim.filtering import parse_filter, validate_filter
+from scimbridge.scim.json_input import parse_json_body
+from scimbridge.scim.limits import check_patch_operation_count, check_search_request
 from scimbridge.scim.patch import parse_patch_request
 from scimbridge.scim.projection import parse_attribute_list, project
 from scimbridge.scim.resource_metadata import ResourceMetadata
@@ -47,6 +49,37 @@ from scimbridge.store.state_cache import StateCache
 
 SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 JSON_TYPES = ("application/scim+json", "application/json")
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """The client of a write and the target call counter its audit entry reads."""
+
+    client_id: str | None
+    state: Mapping[str, Any]
+    """The request's scope state, which contains the target call counter."""
+    calls_before: int = 0
+    """Target calls the request had made before this write, for a write inside ``/Bulk``."""
+
+    @classmethod
+    def of(cls, request: Request) -> WriteContext:
+        state = request.scope.get("state", {})
+        return cls(client_id=state.get("client_id"), state=state)
+
+    def starting_now(self) -> WriteContext:
+        """Return a context that counts only the target calls made from now on."""
+        return replace(self, calls_before=_target_calls(self.state))
+
+    def target_calls(self) -> int:
+        return _target_calls(self.state) - self.calls_before
+
+
+@dataclass(frozen=True)
+class PreparedCreate:
+    """A POST body after normalisation: the resource for the handler and its ``externalId``."""
+
+    resource: Resource
+    external_id: str | None
 
 
 class ScimEndpoints:
@@ -77,7 +110,12 @@ class ScimEndpoints:
 
     def service_provider_config(self) -> Response:
         return ScimResponse(
-            discovery.service_provider_config(self.base_url, max_results=self.limits.max_count)
+            discovery.service_provider_config(
+                self.base_url,
+                max_results=self.limits.max_count,
+                max_bulk_operations=self.limits.max_bulk_operations,
+                max_bulk_payload_bytes=self.limits.max_bulk_payload_bytes,
+            )
         )
 
     def resource_types(self, name: str | None) -> Response:
@@ -212,6 +250,7 @@ class ScimEndpoints:
         body = await self._json_body(request)
         if not isinstance(body, dict):
             raise InvalidSyntax("a search request must be a JSON object")
+        check_search_request(body, self.limits)
         schemas = body.get("schemas")
         if schemas is not None and SEARCH_SCHEMA not in (
             schemas if isinstance(schemas, list) else []
@@ -229,52 +268,147 @@ class ScimEndpoints:
         return self._resource_response(request, handler, decorated[0])
 
     async def create(self, request: Request, handler: ResourceHandler) -> Response:
-        body = handler.normalise_body("POST", await self._json_body(request))
-        resource = prepare_resource(body, handler.resource_type)
-        external_id = external_ids.check_external_id(resource.pop("externalId", None))
-        created = await handler.create(resource)
-        decorated = await self.metadata.record_write(handler, created, external_id, created=True)
-        await self._audit(request, handler, decorated["id"], "POST", 201)
-        return self._resource_response(request, handler, decorated, status=201)
+        body = await self._json_body(request)
+        created = await self.create_resource(handler, body, WriteContext.of(request))
+        return self._resource_response(request, handler, created, status=201)
 
     async def replace(
         self, request: Request, handler: ResourceHandler, resource_id: str
     ) -> Response:
-        body = handler.normalise_body("PUT", await self._json_body(request))
-        resource = prepare_resource(body, handler.resource_type)
-        external_id = external_ids.check_external_id(resource.pop("externalId", None))
-        await self._check_precondition(request, handler, resource_id)
-        replaced = await handler.replace(resource_id, resource)
-        replaced = await self._with_requested(request, handler, resource_id, replaced)
-        decorated = await self.metadata.record_write(handler, replaced, external_id)
-        await self._audit(request, handler, resource_id, "PUT", 200)
-        return self._resource_response(request, handler, decorated)
+        replaced = await self.replace_resource(
+            handler,
+            resource_id,
+            await self._json_body(request),
+            if_match=request.headers.get("if-match"),
+            attributes=parse_attribute_list(request.query_params.get("attributes")),
+            context=WriteContext.of(request),
+        )
+        return self._resource_response(request, handler, replaced)
 
     async def patch(self, request: Request, handler: ResourceHandler, resource_id: str) -> Response:
+        patched = await self.patch_resource(
+            handler,
+            resource_id,
+            await self._json_body(request),
+            if_match=request.headers.get("if-match"),
+            attributes=parse_attribute_list(request.query_params.get("attributes")),
+            context=WriteContext.of(request),
+        )
+        return self._resource_response(request, handler, patched)
+
+    async def delete(
+        self, request: Request, handler: ResourceHandler, resource_id: str
+    ) -> Response:
+        await self.delete_resource(
+            handler,
+            resource_id,
+            if_match=request.headers.get("if-match"),
+            context=WriteContext.of(request),
+        )
+        return Response(status_code=204)
+
+    # Writes, shared by the HTTP methods and /Bulk --------------------------
+
+    def prepare_create(self, handler: ResourceHandler, body: Any) -> PreparedCreate:
+        """Normalise a POST body and take its ``externalId`` out, before any target call."""
+        resource = prepare_resource(handler.normalise_body("POST", body), handler.resource_type)
+        external_id = external_ids.check_external_id(resource.pop("externalId", None))
+        return PreparedCreate(resource, external_id)
+
+    async def finish_create(
+        self,
+        handler: ResourceHandler,
+        prepared: PreparedCreate,
+        created: Resource,
+        context: WriteContext,
+    ) -> Resource:
+        """Store the metadata of a resource the handler created and audit the write."""
+        decorated = await self.metadata.record_write(
+            handler, created, prepared.external_id, created=True
+        )
+        await self._audit(context, handler, decorated["id"], "POST", 201)
+        return decorated
+
+    async def create_resource(
+        self, handler: ResourceHandler, body: Any, context: WriteContext
+    ) -> Resource:
+        """Create a resource from a POST body and return it with ``meta``."""
+        prepared = self.prepare_create(handler, body)
+        created = await handler.create(prepared.resource)
+        return await self.finish_create(handler, prepared, created, context)
+
+    async def replace_resource(
+        self,
+        handler: ResourceHandler,
+        resource_id: str,
+        body: Any,
+        *,
+        if_match: str | None,
+        attributes: list[str] | None,
+        context: WriteContext,
+    ) -> Resource:
+        """Replace a resource from a PUT body and return it with ``meta``."""
+        resource = prepare_resource(handler.normalise_body("PUT", body), handler.resource_type)
+        external_id = external_ids.check_external_id(resource.pop("externalId", None))
+        await self.check_precondition(handler, resource_id, if_match)
+        replaced = await handler.replace(resource_id, resource)
+        replaced = await self._with_requested(handler, resource_id, replaced, attributes)
+        decorated = await self.metadata.record_write(handler, replaced, external_id)
+        await self._audit(context, handler, resource_id, "PUT", 200)
+        return decorated
+
+    async def patch_resource(
+        self,
+        handler: ResourceHandler,
+        resource_id: str,
+        body: Any,
+        *,
+        if_match: str | None,
+        attributes: list[str] | None,
+        context: WriteContext,
+    ) -> Resource:
+        """Apply a PATCH body to a resource and return the result with ``meta``."""
         rtype = handler.resource_type
-        body = handler.normalise_body("PATCH", await self._json_body(request))
-        parsed = parse_patch_request(body, rtype)
-        await self._check_precondition(request, handler, resource_id)
+        check_patch_operation_count(body, self.limits)
+        parsed = parse_patch_request(handler.normalise_body("PATCH", body), rtype)
+        await self.check_precondition(handler, resource_id, if_match)
 
         stored = await self.metadata.stored_external_id(rtype.name, resource_id)
         operations, external_id, _ = external_ids.take_external_id(
             external_ids.split_pathless(parsed), stored
         )
         patched = await handler.patch(resource_id, operations)
-        patched = await self._with_requested(request, handler, resource_id, patched)
+        patched = await self._with_requested(handler, resource_id, patched, attributes)
         decorated = await self.metadata.record_write(handler, patched, external_id)
-        await self._audit(request, handler, resource_id, "PATCH", 200)
-        return self._resource_response(request, handler, decorated)
+        await self._audit(context, handler, resource_id, "PATCH", 200)
+        return decorated
+
+    async def delete_resource(
+        self,
+        handler: ResourceHandler,
+        resource_id: str,
+        *,
+        if_match: str | None,
+        context: WriteContext,
+    ) -> None:
+        """Delete a resource and forget its metadata."""
+        await self.check_precondition(handler, resource_id, if_match)
+        await handler.delete(resource_id)
+        await self.metadata.forget(handler.resource_type.name, resource_id)
+        await self._audit(context, handler, resource_id, "DELETE", 204)
 
     async def _with_requested(
-        self, request: Request, handler: ResourceHandler, resource_id: str, written: Resource
+        self,
+        handler: ResourceHandler,
+        resource_id: str,
+        written: Resource,
+        requested: list[str] | None,
     ) -> Resource:
         """Read the resource again when the client requested attributes the write result lacks.
 
         Attributes returned only on request, such as the members of a Coupa
         group, are left out of a handler's write result to save target calls.
         """
-        requested = parse_attribute_list(request.query_params.get("attributes"))
         if not requested:
             return written
         rtype = handler.resource_type
@@ -287,15 +421,6 @@ class ScimEndpoints:
             if attribute.returned is Returned.REQUEST and attribute.name not in holder:
                 return await handler.get(resource_id, requested)
         return written
-
-    async def delete(
-        self, request: Request, handler: ResourceHandler, resource_id: str
-    ) -> Response:
-        await self._check_precondition(request, handler, resource_id)
-        await handler.delete(resource_id)
-        await self.metadata.forget(handler.resource_type.name, resource_id)
-        await self._audit(request, handler, resource_id, "DELETE", 204)
-        return Response(status_code=204)
 
     # Helpers -------------------------------------------------------------
 
@@ -401,19 +526,21 @@ class ScimEndpoints:
     async def _by_external_ids(
         self, handler: ResourceHandler, query: Query, values: list[str]
     ) -> Page:
-        """Look up ``externalId eq`` filters in the store, then read each resource."""
+        """Look up ``externalId eq`` filters in the store, then read the resources found.
+
+        The ids found become one OR of ``id eq`` terms, which the connectors
+        answer in batched target calls; an id the target no longer has is
+        left out of the result.
+        """
         kind = handler.resource_type.name
         found = await self.store.external_ids.find(self.instance.name, kind, values)
         ids = list(dict.fromkeys(rid for value in values for rid in found.get(value, [])))
-        resources: list[Resource] = []
-        for resource_id in ids:
-            try:
-                resources.append(await handler.get(resource_id))
-            except NotFound:
-                continue
-        start = query.start_index - 1
-        end = None if query.count is None else start + query.count
-        return Page(resources=resources[start:end], total_results=len(resources))
+        if not ids:
+            return Page(resources=[], total_results=0)
+
+        text = " or ".join(f"id eq {json.dumps(resource_id)}" for resource_id in ids)
+        by_id = parse_filter(text, max_length=len(text))
+        return await handler.query(replace(query, filter=by_id))
 
     def _resource_response(
         self,
@@ -435,8 +562,8 @@ class ScimEndpoints:
             headers["Location"] = resource["meta"]["location"]
         return ScimResponse(projected, status_code=status, headers=headers)
 
-    async def _check_precondition(
-        self, request: Request, handler: ResourceHandler, resource_id: str
+    async def check_precondition(
+        self, handler: ResourceHandler, resource_id: str, expected: str | None
     ) -> None:
         """Compare If-Match with the current version before a write (RFC 7644 §3.14).
 
@@ -444,7 +571,6 @@ class ScimEndpoints:
         between them by another client is not detected. Targets offer no
         conditional write to close that gap.
         """
-        expected = request.headers.get("if-match")
         if expected is None:
             return
         version = await self.metadata.current_version(handler, resource_id)
@@ -454,51 +580,57 @@ class ScimEndpoints:
                 f"{expected}; read it again and retry with the new ETag"
             )
 
-    async def _json_body(self, request: Request) -> Any:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type and content_type not in JSON_TYPES:
-            raise UnsupportedMediaType(
-                f"Content-Type {content_type!r} is not supported; send application/scim+json"
-            )
-
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.limits.max_body_bytes:
-            raise PayloadTooLarge(_too_large(self.limits.max_body_bytes))
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > self.limits.max_body_bytes:
-                raise PayloadTooLarge(_too_large(self.limits.max_body_bytes))
-
-        if not body.strip():
-            raise InvalidSyntax("the request body is empty; send a JSON object")
-        try:
-            return json.loads(body)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InvalidSyntax(f"the request body is not valid JSON: {exc}") from exc
-
     async def _audit(
         self,
-        request: Request,
+        context: WriteContext,
         handler: ResourceHandler,
         resource_id: str,
         method: str,
         status: int,
     ) -> None:
-        state = request.scope.get("state", {})
         await self.store.audit.record(
             AuditEntry(
                 time=datetime.now(UTC),
                 instance=self.instance.name,
-                client_id=state.get("client_id"),
+                client_id=context.client_id,
                 method=method,
                 resource_type=handler.resource_type.name,
                 resource_id=resource_id,
-                target_calls=_target_calls(state),
+                target_calls=context.target_calls(),
                 status=status,
                 detail="",
             )
         )
+
+    async def _json_body(self, request: Request) -> Any:
+        return await read_json_body(
+            request, self.limits.max_body_bytes, setting="limits.max_body_bytes"
+        )
+
+
+async def read_json_body(request: Request, max_bytes: int, *, setting: str) -> Any:
+    """Read a JSON request body of at most ``max_bytes`` bytes.
+
+    ``setting`` names the setting that sets ``max_bytes``, for the 413 detail.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and content_type not in JSON_TYPES:
+        raise UnsupportedMediaType(
+            f"Content-Type {content_type!r} is not supported; send application/scim+json"
+        )
+
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(_too_large(max_bytes, setting))
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(_too_large(max_bytes, setting))
+
+    if not body.strip():
+        raise InvalidSyntax("the request body is empty; send a JSON object")
+    return parse_json_body(body)
 
 
 def method_not_allowed(method: str, allowed: str) -> MethodNotAllowed:
@@ -559,5 +691,5 @@ def _split_urn(path: str) -> tuple[str | None, str]:
     return None, path.split(".")[0]
 
 
-def _too_large(limit: int) -> str:
-    return f"the request body is larger than {limit} bytes (setting limits.max_body_bytes)"
+def _too_large(limit: int, setting: str) -> str:
+    return f"the request body is larger than {limit} bytes (setting {setting})"

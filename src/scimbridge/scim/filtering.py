@@ -18,6 +18,8 @@ Evaluation follows RFC 7644 §3.4.2.2:
   tolerance for clients that write absence that way;
 - a comparison on a multi-valued complex attribute without a sub-attribute compares
   its ``value`` sub-attribute, so ``emails co "x"`` means ``emails.value co "x"``.
+  Single-valued complex attributes with a ``value`` sub-attribute are read the same
+  way, because Microsoft Entra ID checks a manager with ``manager eq "<id>"``.
 
 ``compile_filter`` turns a filter into a plain function once, which is what a request
 handler should call before evaluating it over many resources.
@@ -266,9 +268,11 @@ class _ResourceScope(_Scope):
             and attribute.type is AttributeType.COMPLEX
         ):
             value_sub = attribute.sub_attribute("value")
-            if attribute.multi_valued and value_sub is not None:
+            if value_sub is not None:
                 # RFC 7644 §3.4.2.2: a multi-valued complex attribute without a
                 # sub-attribute is compared through its "value" sub-attribute.
+                # A single-valued one such as the enterprise manager is read the
+                # same way, for Entra ID's ``manager eq "<id>"``.
                 resolved = ResolvedAttribute(
                     resolved.schema, attribute, value_sub, resolved.extension
                 )

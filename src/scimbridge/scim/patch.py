@@ -18,7 +18,19 @@ clients send:
 - a remove on ``members`` carrying a value array removes those members, as
   Microsoft Entra ID sends;
 - a path-less operation carrying ``id``, ``schemas`` or ``meta`` with the current
-  value, as Okta sends ``id``, leaves them untouched.
+  value, as Okta sends ``id``, leaves them untouched;
+- an add or replace of another read-only attribute, such as ``displayName`` that
+  Microsoft Entra ID writes by default, is checked when it is applied: a value equal
+  to the current one (or to the one the target derives from the patched resource)
+  changes nothing, and any other value raises Mutability;
+- read-only sub-attributes of a multi-valued entry, such as the ``display`` of a
+  member that Okta sends, are dropped, because the target derives them from
+  ``value``.
+
+A value path filter that selects entries by a ``type`` the schema does not list in
+its canonical values, such as ``emails[type eq "home"]`` where only ``work`` is
+kept, raises InvalidValue for an add or replace. The target could not store the
+entry, and dropping it would lose the client's data silently.
 
 A null ``value`` in an add or replace removes the target, which is how clients clear
 an attribute without a remove operation.
@@ -34,7 +46,11 @@ from scim2_models import Path
 from scim2_models.exceptions import SCIMException
 from scim2_models.path import (
     AttrPath,
+    CompareOperator,
+    Comparison,
     FilterNode,
+    LogicalExpr,
+    LogicalOperator,
 )
 
 from ..errors import (
@@ -107,13 +123,15 @@ class PatchOperation:
     under their schema URN and dotted or URN-qualified keys have been nested. For a
     path, ``value`` is coerced to the target's type: a list for a multi-valued
     target, or None for a remove without a value array. ``raw_path`` is the path as
-    the client sent it.
+    the client sent it. ``read_only`` marks an add or replace of a read-only
+    attribute, which may only repeat the current value.
     """
 
     op: OperationName
     path: PatchPath | None
     value: Any
     raw_path: str | None = None
+    read_only: bool = False
 
 
 def parse_patch_request(body: Any, rtype: ResourceTypeDef) -> list[PatchOperation]:
@@ -173,13 +191,33 @@ def _parse_operation(index: int, raw: Any, rtype: ResourceTypeDef) -> list[Patch
     if path is None or path.attribute is None:
         return _schema_operation(index, op, path, raw_path, value, rtype)
 
-    _check_not_read_only(path)
-    if op == "remove":
-        return [PatchOperation(op, path, _removed_values(path, value), raw_path)]
-
-    if not has_value:
+    if op != "remove" and not has_value:
         raise InvalidValue(f"Operation {index} ({op} {raw_path!r}) has no 'value'.")
-    return [PatchOperation(op, path, _target_value(path, value), raw_path)]
+    return [_path_operation(op, path, value, raw_path)]
+
+
+def _path_operation(
+    op: OperationName, path: PatchPath, value: Any, raw_path: str
+) -> PatchOperation:
+    """Build the operation for a resolved attribute path, checking what it may change."""
+    if op != "remove":
+        _check_storable_selection(path, raw_path)
+    read_only = _is_read_only(path)
+    if read_only and (op == "remove" or path.value_filter is not None):
+        _check_not_read_only(path)
+
+    if op == "remove":
+        return PatchOperation(op, path, _removed_values(path, value), raw_path)
+    if value is None:
+        return PatchOperation(op, path, None, raw_path, read_only=read_only)
+    try:
+        coerced = _target_value(path, value, read_only=read_only)
+    except InvalidValue:
+        if read_only:
+            # A value of the wrong type cannot repeat the current one.
+            _check_not_read_only(path)
+        raise
+    return PatchOperation(op, path, coerced, raw_path, read_only=read_only)
 
 
 def _schema_operation(
@@ -230,7 +268,7 @@ def resolve_patch_path(raw_path: str, rtype: ResourceTypeDef) -> PatchPath | Non
         qualified = f"{path.schema}:{parts[0]}" if path.schema else parts[0]
         raise InvalidPath(
             f"The path {raw_path!r} names {qualified!r}, which is not an attribute of "
-            f"{rtype.name} resources."
+            f"{rtype.name} resources here. Remove it from the client's attribute mapping."
         )
     schema, attribute, extension = found
 
@@ -280,24 +318,72 @@ def _compile_selection(
     return lambda item: test({"value": item})
 
 
+def _is_read_only(path: PatchPath) -> bool:
+    return any(
+        definition is not None and definition.mutability is MutabilityRule.READ_ONLY
+        for definition in (path.attribute, path.sub_attribute)
+    )
+
+
 def _check_not_read_only(path: PatchPath) -> None:
     for definition in (path.attribute, path.sub_attribute):
         if definition is not None and definition.mutability is MutabilityRule.READ_ONLY:
             raise Mutability(
                 f"{definition.name} is read-only and cannot be changed by PATCH. "
-                "Leave it out of the request."
+                "Leave it out of the request, or remove it from the client's attribute mapping."
             )
 
 
-def _target_value(path: PatchPath, value: Any) -> Any:
-    """Coerce the value of an add or replace with a path to the target's type."""
+def _check_storable_selection(path: PatchPath, raw_path: str) -> None:
+    """Raise InvalidValue when an add or replace selects entries by a type the target cannot keep.
+
+    The check covers ``eq`` terms on a ``type`` sub-attribute that publishes
+    canonical values, such as ``emails[type eq "home"]`` where ``emails.type``
+    lists only ``work``.
+    """
+    if path.value_filter is None or path.attribute is None:
+        return
+    type_sub = path.attribute.sub_attribute("type")
+    if type_sub is None or not type_sub.canonical_values:
+        return
+    allowed = {value.lower() for value in type_sub.canonical_values}
+    for term in _and_terms(path.value_filter):
+        if not (isinstance(term, Comparison) and term.op == CompareOperator.eq):
+            continue
+        if term.attr_path.attr.lower() != "type" or not isinstance(term.value, str):
+            continue
+        if term.value.lower() not in allowed:
+            supported = ", ".join(repr(value) for value in type_sub.canonical_values)
+            noun = "type" if len(type_sub.canonical_values) == 1 else "types"
+            raise InvalidValue(
+                f"The path {raw_path!r} selects {path.attribute.name} of type {term.value!r}, "
+                f"which this service provider cannot store: {path.attribute.name} supports "
+                f"the {noun} {supported}. Map the value to a supported type in the client, "
+                "or remove the mapping."
+            )
+
+
+def _and_terms(node: FilterNode) -> tuple[FilterNode, ...]:
+    if isinstance(node, LogicalExpr) and node.op == LogicalOperator.and_:
+        return node.terms
+    return (node,)
+
+
+def _target_value(path: PatchPath, value: Any, *, read_only: bool = False) -> Any:
+    """Coerce the value of an add or replace with a path to the target's type.
+
+    With ``read_only``, read-only sub-attributes are kept, because the value is
+    compared with the current one instead of being written.
+    """
     assert path.attribute is not None
     label = path.top_level_name
     if path.sub_attribute is not None:
-        return _coerce(path.sub_attribute, value, f"{label}.{path.sub_attribute.name}")
+        return _coerce(
+            path.sub_attribute, value, f"{label}.{path.sub_attribute.name}", keep=read_only
+        )
     if path.value_filter is not None:
-        return _coerce(path.attribute, value, label, as_entry=True)
-    return _coerce(path.attribute, value, label)
+        return _coerce(path.attribute, value, label, as_entry=True, keep=read_only)
+    return _coerce(path.attribute, value, label, keep=read_only)
 
 
 def _removed_values(path: PatchPath, value: Any) -> Any:
@@ -332,41 +418,57 @@ def _pathless_operations(
         )
 
     result: dict[str, Any] = {}
-    filtered: list[PatchOperation] = []
+    keyed: list[PatchOperation] = []
     for item in objects:
-        for key, item_value in item.items():
+        for key, item_value in _qualified_items(item, rtype):
             if not _place_key(result, key, item_value, rtype):
-                filtered.append(_filtered_key_operation(op, key, item_value, rtype))
+                keyed.append(_keyed_operation(op, key, item_value, rtype))
 
-    operations = [PatchOperation(op, None, result, raw_path)] if result or not filtered else []
-    return operations + filtered
+    operations = [PatchOperation(op, None, result, raw_path)] if result or not keyed else []
+    return operations + keyed
 
 
-def _filtered_key_operation(
+def _qualified_items(item: dict[str, Any], rtype: ResourceTypeDef) -> list[tuple[str, Any]]:
+    """List the keys of a path-less value, opening objects keyed by a schema URN.
+
+    The keys of an extension object are qualified by its URN, and those of a core
+    schema object are used as they are, so that they pass the same checks as the
+    ``urn:...:User:department`` keys that Microsoft Entra ID sends.
+    """
+    pairs: list[tuple[str, Any]] = []
+    for key, value in item.items():
+        extension = rtype.extension(key)
+        is_core = key.lower() == rtype.schema.id.lower()
+        if not isinstance(value, dict) or (extension is None and not is_core):
+            pairs.append((key, value))
+            continue
+        for sub_key, sub_value in value.items():
+            # Some clients send an extension as a whole resource would carry it,
+            # with its own "schemas"; that key names no attribute, so skip it.
+            if sub_key.lower() == "schemas" and extension is not None:
+                continue
+            pairs.append((sub_key if is_core else f"{key}:{sub_key}", sub_value))
+    return pairs
+
+
+def _keyed_operation(
     op: OperationName, key: str, value: Any, rtype: ResourceTypeDef
 ) -> PatchOperation:
+    """Turn one key of a path-less value into an operation with the key as its path."""
     path = resolve_patch_path(key, rtype)
     assert path is not None
     assert path.attribute is not None
-    _check_not_read_only(path)
-    if value is None:
-        return PatchOperation(op, path, None, key)
-    return PatchOperation(op, path, _target_value(path, value), key)
+    return _path_operation(op, path, value, key)
 
 
 def _place_key(result: dict[str, Any], key: str, value: Any, rtype: ResourceTypeDef) -> bool:
     """Resolve one key of a path-less value and store its coerced value in ``result``.
 
-    Returns False, storing nothing, when the key is a filtered path.
+    Returns False, storing nothing, when the key is a filtered path or names a
+    read-only attribute: such a key becomes an operation of its own.
     """
     if key.lower() == "schemas":
         result["schemas"] = _check_schemas(value, rtype)
-        return True
-
-    if key.lower() == rtype.schema.id.lower() and isinstance(value, dict):
-        for sub_key, sub_value in value.items():
-            if not _place_key(result, sub_key, sub_value, rtype):
-                raise InvalidPath(f"The key {sub_key!r} inside {key!r} must be an attribute name.")
         return True
 
     extension = rtype.extension(key)
@@ -383,13 +485,23 @@ def _place_key(result: dict[str, Any], key: str, value: Any, rtype: ResourceType
 
     found = resolve_top_level(rtype, node.uri, node.attr)
     if found is None:
-        raise InvalidPath(f"The key {key!r} is not an attribute of {rtype.name} resources.")
+        raise InvalidPath(
+            f"The key {key!r} names {node.attr!r}, which is not an attribute of "
+            f"{rtype.name} resources here. "
+            "Remove it from the client's attribute mapping."
+        )
     schema, attribute, is_extension = found
 
     if attribute.name.lower() in ECHOED_ATTRIBUTES and node.sub_attr is None:
         # Compared with the current value when the operation is applied.
         result[attribute.name] = value
         return True
+    sub_attribute = attribute.sub_attribute(node.sub_attr) if node.sub_attr else None
+    if any(
+        definition is not None and definition.mutability is MutabilityRule.READ_ONLY
+        for definition in (attribute, sub_attribute)
+    ):
+        return False
 
     holder = result
     if is_extension:
@@ -399,25 +511,13 @@ def _place_key(result: dict[str, Any], key: str, value: Any, rtype: ResourceType
 
 
 def _place_extension(result: dict[str, Any], extension: SchemaDef, value: Any) -> None:
+    """Store a whole-extension value that ``_qualified_items`` did not open: null, or invalid."""
     if value is None:
         result[extension.id] = None
         return
-    if not isinstance(value, dict):
-        raise InvalidValue(
-            f"The value of {extension.id!r} must be an object of its attributes, not {value!r}."
-        )
-
-    holder = _child_object(result, extension.id)
-    for key, item in value.items():
-        # Some clients send an extension as a whole resource would carry it,
-        # with its own "schemas"; that key names no attribute, so skip it.
-        if key == "schemas":
-            continue
-        name, _, sub_name = key.partition(".")
-        attribute = extension.attribute(name)
-        if attribute is None:
-            raise InvalidPath(f"{key!r} is not an attribute of the extension {extension.id!r}.")
-        _place_attribute(holder, attribute, sub_name or None, item, f"{extension.id}:{key}")
+    raise InvalidValue(
+        f"The value of {extension.id!r} must be an object of its attributes, not {value!r}."
+    )
 
 
 def _place_attribute(
@@ -475,11 +575,14 @@ def _check_schemas(value: Any, rtype: ResourceTypeDef) -> list[str]:
     return value
 
 
-def _coerce(attribute: AttributeDef, value: Any, label: str, *, as_entry: bool = False) -> Any:
+def _coerce(
+    attribute: AttributeDef, value: Any, label: str, *, as_entry: bool = False, keep: bool = False
+) -> Any:
     """Check a value against an attribute and return it with canonical sub-attribute names.
 
     With ``as_entry``, the value is one entry of a multi-valued attribute. None stays
-    None, which means removal.
+    None, which means removal. With ``keep``, read-only sub-attributes are kept
+    instead of rejected or dropped.
     """
     if value is None:
         return None
@@ -487,7 +590,9 @@ def _coerce(attribute: AttributeDef, value: Any, label: str, *, as_entry: bool =
     if attribute.multi_valued and not as_entry:
         items = value if isinstance(value, list) else [value]
         return [
-            _coerce(attribute, item, label, as_entry=True) for item in items if item is not None
+            _coerce(attribute, item, label, as_entry=True, keep=keep)
+            for item in items
+            if item is not None
         ]
 
     if isinstance(value, list):
@@ -496,11 +601,13 @@ def _coerce(attribute: AttributeDef, value: Any, label: str, *, as_entry: bool =
         value = value[0]
 
     if attribute.type is AttributeType.COMPLEX:
-        return _coerce_complex(attribute, value, label)
+        return _coerce_complex(attribute, value, label, keep=keep)
     return _coerce_scalar(attribute, value, label)
 
 
-def _coerce_complex(attribute: AttributeDef, value: Any, label: str) -> dict[str, Any]:
+def _coerce_complex(
+    attribute: AttributeDef, value: Any, label: str, *, keep: bool = False
+) -> dict[str, Any]:
     if not isinstance(value, dict):
         if attribute.sub_attribute("value") is None:
             raise InvalidValue(f"{label} takes an object of sub-attributes, not {value!r}.")
@@ -513,9 +620,12 @@ def _coerce_complex(attribute: AttributeDef, value: Any, label: str) -> dict[str
             # Sub-attributes the schema lacks are dropped, as in POST and PUT
             # bodies: Okta sends members with a display the target cannot keep.
             continue
-        if sub.mutability is MutabilityRule.READ_ONLY:
+        if sub.mutability is MutabilityRule.READ_ONLY and not keep:
+            if attribute.multi_valued and attribute.mutability is not MutabilityRule.READ_ONLY:
+                # The target derives these from the entry's value, as a PUT does.
+                continue
             raise Mutability(f"{label}.{sub.name} is read-only and cannot be changed by PATCH.")
-        result[sub.name] = _coerce(sub, item, f"{label}.{sub.name}")
+        result[sub.name] = _coerce(sub, item, f"{label}.{sub.name}", keep=keep)
     return result
 
 

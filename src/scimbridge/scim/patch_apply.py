@@ -39,23 +39,34 @@ from .patch import (
     PatchOperation,
     PatchPath,
 )
+from .patch_read_only import Derive, check_read_only_writes
 from .schema import AttributeDef, AttributeType, ResourceTypeDef, SchemaDef
 from .schema import Mutability as MutabilityRule
 
 
 def apply_operations(
-    resource: dict[str, Any], operations: list[PatchOperation], rtype: ResourceTypeDef
+    resource: dict[str, Any],
+    operations: list[PatchOperation],
+    rtype: ResourceTypeDef,
+    *,
+    derive: Derive | None = None,
 ) -> dict[str, Any]:
     """Apply parsed operations in order and return the patched copy of ``resource``.
 
     The input is never changed. Raises Mutability for a change to an immutable
     attribute that already has a value, NoTarget for a replace whose value filter
     matches nothing, and InvalidValue when a required attribute ends up removed.
+    Writes of read-only attributes change nothing; ``check_read_only_writes``
+    raises Mutability unless each repeats the current value or the value
+    ``derive`` computes from the patched resource.
     """
     result = copy.deepcopy(resource)
+    read_only_writes: list[PatchOperation] = []
 
     for operation in operations:
-        if operation.path is None:
+        if operation.read_only:
+            read_only_writes.append(operation)
+        elif operation.path is None:
             _apply_pathless(result, operation, rtype)
         elif operation.op == "remove":
             _remove(result, operation.path, operation.value)
@@ -65,6 +76,7 @@ def apply_operations(
             _assign(result, operation.path, operation.op, operation.value)
 
     _check_required(resource, result, rtype)
+    check_read_only_writes(resource, result, read_only_writes, derive)
     return result
 
 

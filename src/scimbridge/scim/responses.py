@@ -7,6 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
 from scimbridge.errors import ScimError
@@ -51,6 +53,33 @@ def error_response(
 
 def scim_error_response(exc: ScimError) -> ScimResponse:
     return error_response(exc.status, exc.detail, exc.scim_type)
+
+
+def http_exception_response(request: Request, exc: Exception) -> Response:
+    """Return a SCIM Error for a Starlette ``HTTPException``, such as 405 for an unrouted method."""
+    if not isinstance(exc, HTTPException):
+        return internal_error_response(request, exc)
+    if exc.status_code == 405:
+        # The SCIM routes take every standard method and reject the wrong ones
+        # themselves, so only a non-standard method reaches this point.
+        detail = (
+            f"method {request.method[:40]!r} is not supported; SCIM uses GET, POST, PUT, "
+            "PATCH and DELETE"
+        )
+        return error_response(405, detail, headers={"Allow": "GET, POST, PUT, PATCH, DELETE"})
+    detail = f"{request.method[:40]} {request.url.path[:200]} failed with HTTP {exc.status_code}"
+    return error_response(exc.status_code, detail, headers=exc.headers)
+
+
+def internal_error_response(request: Request, exc: Exception) -> Response:
+    """Return a SCIM 500 for an unexpected exception, naming the request id but not the error.
+
+    The request log writes the traceback under the same request id.
+    """
+    request_id = request.scope.get("state", {}).get("request_id", "-")
+    return error_response(
+        500, f"internal error; the gateway log has the details under request id {request_id}"
+    )
 
 
 def content_version(resource: Mapping[str, Any]) -> str:

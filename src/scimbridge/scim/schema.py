@@ -83,11 +83,12 @@ class AttributeDef:
             "required": self.required,
             "mutability": self.mutability.value,
             "returned": self.returned.value,
+            # RFC 7643 §2.2 gives these two defaults for every attribute. They are
+            # written out even where they carry no meaning (a boolean's caseExact),
+            # because schema readers such as One Identity Manager's wizard expect each key.
+            "caseExact": self.case_exact,
+            "uniqueness": self.uniqueness.value,
         }
-        if self.type in (AttributeType.STRING, AttributeType.REFERENCE, AttributeType.BINARY):
-            rendered["caseExact"] = self.case_exact
-        if self.type is not AttributeType.COMPLEX:
-            rendered["uniqueness"] = self.uniqueness.value
         if self.canonical_values:
             rendered["canonicalValues"] = list(self.canonical_values)
         if self.reference_types:

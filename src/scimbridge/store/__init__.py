@@ -9,6 +9,7 @@ failure.
 
 from scimbridge.store.audit import AuditEntry, AuditLog
 from scimbridge.store.cache import Cache, MemoryCache, RedisCache, open_cache
+from scimbridge.store.credentials import CredentialStore, StoredCredential
 from scimbridge.store.deletions import DeletionStore
 from scimbridge.store.external_ids import ExternalIdStore
 from scimbridge.store.metadata import MetadataStore, ResourceMeta
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "AuditLog",
     "Cache",
+    "CredentialStore",
     "DeletionStore",
     "ExternalIdStore",
     "MemoryCache",
@@ -25,6 +27,7 @@ __all__ = [
     "RedisCache",
     "ResourceMeta",
     "Store",
+    "StoredCredential",
     "open_cache",
     "open_store",
 ]

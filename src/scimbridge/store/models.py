@@ -3,7 +3,8 @@
 The target API is the source of truth for identities. These tables hold only
 what the target cannot: SCIM ``meta`` dates and ``externalId`` for each
 resource, the audit log of writes, and the resources the gateway reports as
-deleted while the target keeps them.
+deleted while the target keeps them. The gateway's own tables hold the
+credentials of SCIM clients (hashed) and the gateway's generated keys.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -135,3 +136,35 @@ class DeletedResourceRow(Base):
     resource_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(255))
     deleted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ClientCredentialRow(Base):
+    """A credential a SCIM client uses to authenticate to one connector instance.
+
+    ``kind`` is ``client_secret`` (a client id and secret for the OAuth2 token
+    endpoint) or ``static_token`` (a long-lived bearer token). ``secret_hash`` is
+    the hex SHA-256 digest of the generated secret; the secret itself is not stored.
+    """
+
+    __tablename__ = "client_credentials"
+    __table_args__ = (Index("ix_client_credentials_instance", "instance"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    instance: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    read_only: Mapped[bool] = mapped_column(Boolean())
+    label: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class GatewayKeyRow(Base):
+    """A key the gateway generated once and every process sharing the store uses,
+    such as the signing key of issued access tokens."""
+
+    __tablename__ = "gateway_keys"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from scimbridge.store.audit import AuditLog
+from scimbridge.store.credentials import CredentialStore
 from scimbridge.store.database import Database, connect
 from scimbridge.store.deletions import DeletionStore
 from scimbridge.store.external_ids import ExternalIdStore
@@ -16,7 +17,8 @@ from scimbridge.store.metadata import MetadataStore
 class Store:
     """Gateway state the target API cannot hold, in one SQL database.
 
-    It contains ``meta`` dates, ``externalId``, deletion records and the audit log.
+    It contains ``meta`` dates, ``externalId``, deletion records, the audit log,
+    and the SCIM clients' credentials (hashed) with the gateway's generated keys.
 
     Create it with :func:`open_store`. Every method raises
     :class:`scimbridge.errors.StoreError` when the database fails.
@@ -28,6 +30,7 @@ class Store:
         self.external_ids = ExternalIdStore(database)
         self.deletions = DeletionStore(database)
         self.audit = AuditLog(database)
+        self.credentials = CredentialStore(database)
 
     @property
     def engine(self) -> AsyncEngine:

@@ -28,8 +28,8 @@ def _members(scim: str, field: str) -> dict[str, QueryField]:
 
 
 USER_QUERY_FIELDS: dict[str, QueryField] = {
-    "id": QueryField("id", Kind.NUMBER),
-    "username": QueryField("login", Kind.STRING),
+    "id": QueryField("id", Kind.NUMBER, unique=True),
+    "username": QueryField("login", Kind.STRING, unique=True),
     "emails.value": QueryField("email", Kind.STRING),
     "name.givenname": QueryField("firstname", Kind.STRING),
     "name.familyname": QueryField("lastname", Kind.STRING),
@@ -45,6 +45,8 @@ USER_QUERY_FIELDS: dict[str, QueryField] = {
     **_members("roles", "roles"),
     _ENTERPRISE + "employeenumber": QueryField("employee-number", Kind.STRING),
     _ENTERPRISE + "manager.value": QueryField("manager[id]", Kind.MEMBER_ID),
+    # Entra ID checks a manager with ``manager eq "<id>"``, which compares manager.value.
+    _ENTERPRISE + "manager": QueryField("manager[id]", Kind.MEMBER_ID),
     _COUPA + "mentionname": QueryField("mention-name", Kind.STRING),
     _COUPA + "authenticationmethod": QueryField("authentication-method", Kind.STRING),
     _COUPA + "accountsecuritytype": QueryField("account-security-type", Kind.NUMBER),
@@ -75,7 +77,7 @@ USER_SORT_FIELDS: dict[str, str] = {
 }
 
 GROUP_QUERY_FIELDS: dict[str, QueryField] = {
-    "id": QueryField("id", Kind.NUMBER),
+    "id": QueryField("id", Kind.NUMBER, unique=True),
     "displayname": QueryField("name", Kind.STRING),
     "meta.created": QueryField("created-at", Kind.DATETIME),
     "meta.lastmodified": QueryField("updated-at", Kind.DATETIME),

@@ -27,6 +27,7 @@ from scim2_models.path.expressions import (
     ValuePath,
 )
 
+from scimbridge.connectors.pushdown import or_terms
 from scimbridge.scim.schema import ResourceTypeDef
 
 
@@ -53,6 +54,8 @@ class QueryField:
 
     name: str
     kind: Kind
+    unique: bool = False
+    """True when no two records share a value, as ids and user logins."""
 
 
 @dataclass
@@ -64,6 +67,9 @@ class Translation:
     """True when some terms were not pushed down and the gateway must apply the filter."""
     matches_nothing: bool = False
     """True when a pushed term can match no record, such as ``id eq "abc"``."""
+    max_matches: int | None = None
+    """The maximum number of records the filter matches, known when a pushed term lists
+    values of a unique field."""
 
 
 _OPERATORS = {
@@ -126,7 +132,22 @@ def translate(
             translation.matches_nothing = True
             continue
         translation.params.update(pushed)
+        bound = _unique_values(pushed, fields)
+        if bound is not None:
+            known = translation.max_matches
+            translation.max_matches = bound if known is None else min(known, bound)
     return translation
+
+
+def _unique_values(pushed: Mapping[str, str], fields: Mapping[str, QueryField]) -> int | None:
+    """Return how many values a pushed ``field=v`` or ``field[in]=a,b`` lists on a unique field."""
+    unique = {field.name for field in fields.values() if field.unique}
+    for name, value in pushed.items():
+        if name in unique:
+            return 1
+        if name.endswith("[in]") and name.removesuffix("[in]") in unique:
+            return len(value.split(","))
+    return None
 
 
 _NOTHING: dict[str, str] = {"": ""}
@@ -172,7 +193,7 @@ def _or_of_equalities(
     """Turn ``a eq x or a eq y`` on one field into ``a[in]=x,y``."""
     target: QueryField | None = None
     values: list[str] = []
-    for term in node.terms:
+    for term in or_terms(node):
         if isinstance(term, ValuePath) and _flattenable(term):
             term = _flatten(term)
         if not isinstance(term, Comparison) or term.op != CompareOperator.eq:

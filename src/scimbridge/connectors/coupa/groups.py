@@ -49,7 +49,8 @@ from scimbridge.connectors.scan import page_in_gateway
 from scimbridge.errors import InvalidValue, Mutability, NotFound, TargetNotFound
 from scimbridge.mapping.engine import Mapper
 from scimbridge.scim.patch import PatchOperation
-from scimbridge.scim.patch_intent import member_changes, operation_touches
+from scimbridge.scim.patch_apply import apply_operations
+from scimbridge.scim.patch_intent import member_changes, operation_touches, touched_attributes
 from scimbridge.scim.schema import ResourceTypeDef
 from scimbridge.store.deletions import DeletionStore
 
@@ -147,12 +148,17 @@ class CoupaGroupLike(ResourceHandler):
 
     async def patch(self, resource_id: str, operations: list[PatchOperation]) -> Resource:
         record = await self._read(resource_id)
-        for operation in operations:
-            if operation_touches(operation) != "members":
+        others = [
+            operation for operation in operations if operation_touches(operation) != "members"
+        ]
+        for operation in others:
+            if not operation.read_only and touched_attributes(operation):
                 raise Mutability(
                     f"only members can change on a Coupa {self.resource_type.name}; "
                     f"the operation on {operation.raw_path or 'the resource'!r} is rejected"
                 )
+        # A read-only displayName or an echoed id must repeat the current value.
+        apply_operations(self.mapper.to_scim(record), others, self.resource_type)
 
         added, removed, replaced_all = member_changes(operations)
         if replaced_all is not None:

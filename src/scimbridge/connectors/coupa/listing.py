@@ -58,6 +58,8 @@ class CoupaLister:
 
         params = {**(extra or {}), **translation.params}
         order = self._order(query)
+        if translation.max_matches is not None:
+            return await self._bounded(query, params, order, translation.max_matches, convert)
         if translation.residual or order is None:
             return await self._in_gateway(query, params, convert)
 
@@ -104,6 +106,42 @@ class CoupaLister:
             else "part of this filter cannot be evaluated by Coupa"
         )
         records = await self.read_all(params, reason)
+        resources = [await convert(record) for record in records]
+        return page_in_gateway(resources, query, self.rtype)
+
+    async def _bounded(
+        self,
+        query: Query,
+        params: dict[str, str],
+        order: dict[str, str] | None,
+        max_matches: int,
+        convert: Convert,
+    ) -> Page:
+        """Serve a filter that lists ids or logins: every match is read, so no count is probed.
+
+        ``(id eq "1") or (id eq "2")`` matches two records at most. Reading
+        ``limit=2`` returns all of them in one call, and the gateway then
+        applies the whole filter, the sort and the page, so ``totalResults``
+        is exact without probing. Above 50 values the first call goes alone,
+        and the next ones are made only when it comes back full.
+        """
+        ordered = {**params, **(order or {})}
+        first_limit = min(PAGE_CAP, max_matches)
+        records = await self.client.index(self.resource, ordered, offset=0, limit=first_limit)
+        if len(records) == first_limit < max_matches:
+            semaphore = asyncio.Semaphore(CONCURRENT_CALLS)
+
+            async def fetch(offset: int) -> list[Record]:
+                limit = min(PAGE_CAP, max_matches - offset)
+                async with semaphore:
+                    return await self.client.index(
+                        self.resource, ordered, offset=offset, limit=limit
+                    )
+
+            offsets = range(PAGE_CAP, max_matches, PAGE_CAP)
+            for batch in await asyncio.gather(*(fetch(offset) for offset in offsets)):
+                records.extend(batch)
+
         resources = [await convert(record) for record in records]
         return page_in_gateway(resources, query, self.rtype)
 

@@ -155,7 +155,12 @@ class CoupaUsers(ResourceHandler):
     async def patch(self, resource_id: str, operations: list[PatchOperation]) -> Resource:
         current = await self._read(resource_id)
         before = self.mapper.to_scim(current)
-        after = apply_operations(before, operations, self.resource_type)
+        after = apply_operations(
+            before,
+            operations,
+            self.resource_type,
+            derive=lambda patched: self._derive(current, patched),
+        )
         missing = self.mapper.missing_required(after)
         if missing:
             raise InvalidValue(
@@ -170,6 +175,17 @@ class CoupaUsers(ResourceHandler):
             await self._update(resource_id, {"active": False})
         await self._deleted.record(resource_id, current.get("login"))
         self._lister.counts.invalidate()
+
+    def _derive(self, current: Record, patched: Resource) -> Resource:
+        """Return the user as Coupa would return it after the write, without a call.
+
+        Coupa builds ``fullname`` (``displayName`` and ``name.formatted``) as
+        ``firstname lastname``.
+        """
+        record = {**current, **self.mapper.to_target(patched, clear_absent=True)}
+        names = (record.get("firstname"), record.get("lastname"))
+        record["fullname"] = " ".join(name for name in names if isinstance(name, str) and name)
+        return self.mapper.to_scim(record)
 
     async def _convert(self, record: Record) -> Resource:
         return self.mapper.to_scim(record)

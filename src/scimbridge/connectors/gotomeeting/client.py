@@ -9,7 +9,7 @@ bare JSON number is accepted too. Lists come in the envelope
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -111,12 +111,26 @@ class GoToClient:
         With ``allOrNothing`` the API returns 409 and creates nothing when the
         email is taken, which is what a SCIM client must see as ``uniqueness``.
         """
-        body: dict[str, Any] = {"users": [dict(user)], "licenseKeys": license_keys}
+        keys = await self.create_users([user], license_keys=license_keys)
+        return keys[0]
+
+    async def create_users(
+        self, users: Sequence[Mapping[str, Any]], *, license_keys: list[str]
+    ) -> list[str]:
+        """Create users in one call with ``allOrNothing=true`` and return their keys in order.
+
+        The call creates every user or none: a taken email fails it with 409
+        and an invalid value with 400.
+        """
+        body: dict[str, Any] = {
+            "users": [dict(user) for user in users],
+            "licenseKeys": license_keys,
+        }
         response = await self._http.request(
             "POST", f"{self._account}/users", params={"allOrNothing": "true"}, json=body
         )
         bindings = response_json(response, TARGET_NAME)
-        return normalise_key(bindings[0]["key"])
+        return [normalise_key(binding["key"]) for binding in bindings]
 
     async def update_user(self, key: str, fields: Mapping[str, Any]) -> None:
         await self._http.request("PUT", f"{self._account}/users/{_segment(key)}", json=dict(fields))

@@ -9,7 +9,8 @@ Target calls per operation (m = members added or removed, n = groups):
 
 =====================  ==========================================================
 GET /Groups/{id}       1
-GET /Groups            1 per page; ``id eq`` 1 per id; ``displayName eq`` 1;
+GET /Groups            1 per page; ``id eq`` or ``displayName eq`` (or an OR of up
+                       to 50 of them) 1;
                        other filters and sorts read all groups: ceil(n / page)
 POST /Groups           2 + 2m (each member is checked, then added)
 PUT /Groups/{id}       2 (+1 when renamed) + 2 per member added + 1 per member removed
@@ -28,6 +29,7 @@ from typing import Any
 
 from scimbridge.connectors.base import Page, Query, Resource, ResourceHandler
 from scimbridge.connectors.gotomeeting.client import GoToClient, filter_literal
+from scimbridge.connectors.gotomeeting.filters import list_matching
 from scimbridge.connectors.gotomeeting.mappings import GROUP_ROWS, GROUP_SCHEMA, GROUP_TYPE
 from scimbridge.connectors.pushdown import or_equalities
 from scimbridge.connectors.scan import (
@@ -73,16 +75,11 @@ class GoToGroups(ResourceHandler):
         if node is not None:
             ids = or_equalities(node, {"id"}, GROUP_SCHEMA)
             if ids is not None:
-                found = await asyncio.gather(*(self._maybe_get(key) for key in dict.fromkeys(ids)))
-                return page_in_gateway([g for g in found if g is not None], query, GROUP_TYPE)
+                return await self._by_ids(ids, query)
             names = or_equalities(node, {"displayname"}, GROUP_SCHEMA)
             if names is not None:
-                terms = (f"name eq {filter_literal(name)}" for name in dict.fromkeys(names))
-                target_filter = " or ".join(terms)
-                page = await self._client.list_groups(
-                    offset=0, page_size=max(len(names), 1), filter=target_filter
-                )
-                groups = filter_exactly([self.to_scim(g) for g in page.results], node, GROUP_TYPE)
+                found = await list_matching(self._client.list_groups, "name", names)
+                groups = filter_exactly([self.to_scim(g) for g in found], node, GROUP_TYPE)
                 return page_in_gateway(groups, _without_filter(query), GROUP_TYPE)
 
         if node is None and query.sort_by is None:
@@ -95,6 +92,15 @@ class GoToGroups(ResourceHandler):
         )
         everything = await fetch_all(self._fetch, self._page_size, self._max_scan, reason)
         return page_in_gateway(everything, query, GROUP_TYPE)
+
+    async def _by_ids(self, ids: list[str], query: Query) -> Page:
+        try:
+            found = await list_matching(self._client.list_groups, "key", ids)
+        except TargetRejected:
+            # As for users: read each key alone when the batch is rejected.
+            maybe = await asyncio.gather(*(self._maybe_get(key) for key in dict.fromkeys(ids)))
+            return page_in_gateway([g for g in maybe if g is not None], query, GROUP_TYPE)
+        return page_in_gateway([self.to_scim(group) for group in found], query, GROUP_TYPE)
 
     async def create(self, resource: Resource) -> Resource:
         name = self._name(resource)
