@@ -605,11 +605,16 @@ def missing_resources(draw: st.DrawFn) -> HostileRequest:
 
 def rejected_requests(existing: dict[str, list[str]]) -> st.SearchStrategy[HostileRequest]:
     """Requests that must all get a 4xx status and change nothing."""
+    # In this run Hypothesis drew the first strategies of one_of more often, so
+    # those that reach the endpoints come first, twice each, and the
+    # unauthenticated case, which stops at the token check, comes last.
     return st.one_of(
-        unauthenticated(),
-        malformed_bodies(),
         invalid_requests_on(existing),
+        malformed_bodies(),
         missing_resources(),
+        invalid_requests_on(existing),
+        malformed_bodies(),
+        unauthenticated(),
     )
 
 
