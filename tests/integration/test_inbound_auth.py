@@ -448,6 +448,26 @@ def test_static_token_wrong_secret_refused(auth_stack: Stack, tmp_path: Path) ->
     assert issued.credential.id in detail
 
 
+def test_basic_client_secret_on_scim_endpoints(auth_stack: Stack, tmp_path: Path) -> None:
+    issued = create(tmp_path, label="Okta")
+    read_only = create(tmp_path, read_only=True)
+    url = f"{auth_stack.gateway.base_url}/gotomeeting/scim/v2/Users"
+
+    listed = httpx.get(url, auth=(issued.credential.id, issued.secret))
+    created = httpx.post(url, json=new_user(4), auth=(issued.credential.id, issued.secret))
+    wrong = httpx.get(url, auth=(issued.credential.id, issued.secret + "x"))
+    other = httpx.get(
+        url.replace("gotomeeting", "coupa"), auth=(issued.credential.id, issued.secret)
+    )
+    refused = httpx.post(url, json=new_user(5), auth=(read_only.credential.id, read_only.secret))
+
+    assert listed.status_code == 200, listed.text
+    assert created.status_code == 201, created.text
+    assert issued.secret not in assert_scim_error(wrong, 401)
+    assert "coupa" in assert_scim_error(other, 401)
+    assert assert_scim_error(refused, 403)
+
+
 @pytest.mark.parametrize("kind", ["static token", "access token"])
 def test_read_only_client(auth_stack: Stack, tmp_path: Path, kind: str) -> None:
     user = auth_stack.create_user(4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import time
 from collections.abc import Sequence
@@ -91,8 +93,13 @@ class Authenticator:
         """
         scheme, _, value = authorization.partition(" ")
         token = value.strip()
+        if scheme.lower() == "basic" and token and self._cache is not None:
+            return await _basic_client(self._cache, token, instance)
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("a bearer token is required: send Authorization: Bearer <token>")
+            raise Unauthorized(
+                "a bearer token is required: send Authorization: Bearer <token>, or HTTP "
+                "Basic with the client id and secret of a credential of this instance"
+            )
 
         presented = token.encode("utf-8")
         for index, expected in enumerate(self._settings_tokens):
@@ -148,6 +155,34 @@ async def _static_token_client(
         raise Unauthorized(
             f"the static token of credential {credential_id!r} is not valid; send the "
             "whole token shown when the credential was created"
+        )
+    _check_active(credential, instance)
+    return Client(credential.id, read_only=credential.read_only)
+
+
+async def _basic_client(cache: CredentialCache, encoded: str, instance: str) -> Client:
+    """Authenticate HTTP Basic with a client id and secret, for clients such as Okta
+    that send them on every request instead of fetching a token."""
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        decoded = ""
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id or not secret:
+        raise Unauthorized(
+            "the HTTP Basic credentials must be base64 of 'client_id:client_secret' of a "
+            f"credential of instance {instance!r}"
+        )
+
+    credential = await cache.get(client_id)
+    if (
+        credential is None
+        or credential.kind != "client_secret"
+        or not secret_matches(secret, credential.secret_hash)
+    ):
+        raise Unauthorized(
+            f"the HTTP Basic client id or secret is wrong; use the pair `scimbridge "
+            f"credentials create {instance}` printed"
         )
     _check_active(credential, instance)
     return Client(credential.id, read_only=credential.read_only)
