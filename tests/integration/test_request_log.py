@@ -16,6 +16,7 @@ from scimbridge.observability import configure_logging, mask_query_string
 from tests.hostile.dual_stack import DualStack, start_dual_stack
 from tests.integration.conftest import PATCH_SCHEMA, TOKEN, new_user, start_stack
 from tests.integration.coupa_stack import coupa_user
+from tests.integration.test_inbound_auth import create
 
 TARGET_SECRETS = (
     "sandbox-secret",
@@ -180,6 +181,72 @@ def run_workload(workload: Workload) -> None:
         workload.send(instance, "DELETE", path)
 
 
+BULK_PASSWORDS = ("Bulk-Pw-9!", "Bulk-Pw-10!")
+
+
+def run_credential_workload(workload: Workload, tmp_path: Path) -> list[str]:
+    """Authenticate in every way the gateway offers and send a Bulk with passwords.
+
+    Returns the secrets involved: client secrets, static tokens and access tokens.
+    """
+    secrets: list[str] = []
+    for instance in ("gotomeeting", "coupa"):
+        client = create(tmp_path, instance)
+        static = create(tmp_path, instance, static_token=True)
+        token_url = f"{workload.dual.gateway.base_url}/{instance}/oauth2/token"
+        issued = httpx.post(
+            token_url,
+            data={"grant_type": "client_credentials"},
+            auth=(client.credential.id, client.secret),
+        )
+        assert issued.status_code == 200, issued.text
+        access_token = issued.json()["access_token"]
+        wrong = httpx.post(
+            token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client.credential.id,
+                "client_secret": client.secret + "x",
+            },
+        )
+        assert wrong.status_code == 401
+        workload.sent += 2
+        secrets += [client.secret, static.secret, access_token]
+
+        for header in (f"Bearer {access_token}", f"Bearer {static.secret}"):
+            listed = workload.send(instance, "GET", "/Users", headers={"Authorization": header})
+            assert listed.status_code == 200, listed.text
+        basic = httpx.BasicAuth(client.credential.id, client.secret)
+        listed = workload.send(instance, "GET", "/Users", auth=basic)
+        assert listed.status_code == 200, listed.text
+
+    user = new_user("bulk-log")
+    bulk = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "Operations": [
+            {
+                "method": "POST",
+                "path": "/Users",
+                "bulkId": "u1",
+                "data": {**user, "password": BULK_PASSWORDS[0]},
+            },
+            {
+                "method": "PATCH",
+                "path": "/Users/bulkId:u1",
+                "data": {
+                    "schemas": [PATCH_SCHEMA],
+                    "Operations": [
+                        {"op": "replace", "path": "password", "value": BULK_PASSWORDS[1]}
+                    ],
+                },
+            },
+        ],
+    }
+    answered = workload.send("gotomeeting", "POST", "/Bulk", json=bulk)
+    assert answered.status_code == 200, answered.text
+    return secrets
+
+
 def test_no_secret_in_any_log(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], stdlib_records: ListHandler
 ) -> None:
@@ -188,6 +255,7 @@ def test_no_secret_in_any_log(
     workload = Workload(dual)
     try:
         run_workload(workload)
+        inbound_secrets = run_credential_workload(workload, tmp_path)
         revoked = httpx.delete(f"{dual.gotomeeting_emulator.base_url}/_emulator/access-tokens")
         assert revoked.status_code == 204
         after_refresh = workload.send("gotomeeting", "GET", "/Users", params={"count": 1})
@@ -197,7 +265,7 @@ def test_no_secret_in_any_log(
 
     output = capfd.readouterr()
     captured = "\n".join([output.out, output.err, *stdlib_records.lines])
-    secrets = [TOKEN, *TARGET_SECRETS]
+    secrets = [TOKEN, *TARGET_SECRETS, *inbound_secrets, *BULK_PASSWORDS]
     secrets += [password for passwords in USER_PASSWORDS.values() for password in passwords]
 
     for secret in secrets:
