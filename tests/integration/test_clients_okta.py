@@ -208,3 +208,46 @@ def test_patch_body_keys_any_case(client_stack: ClientStack) -> None:
 
     assert response.status_code == 200, response.text
     assert read(client_stack, f"/Users/{user['id']}")["active"] is False
+
+
+# Attributes outside the published schema ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"nickName": "Ada", "profileUrl": "https://example.com/ada"},
+        {"phoneNumbers": [{"value": "+33 1 23 45 67 89", "type": "work"}]},
+    ],
+    ids=["rfc simple attributes", "rfc multi-valued attribute"],
+)
+def test_rfc_attribute_the_target_lacks_is_ignored(
+    client_stack: ClientStack, extra: dict[str, Any]
+) -> None:
+    created = client_stack.scim.post("/Users", json={**okta_user(client_stack, 7), **extra})
+
+    assert created.status_code == 201, created.text
+    user = read(client_stack, f"/Users/{created.json()['id']}")
+    assert not any(name in user for name in extra)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_misspelt_attribute_rejected_and_nothing_written(
+    client_stack: ClientStack, method: str
+) -> None:
+    body = {**okta_user(client_stack, 8), "shoeSize": 42}
+    path = "/Users"
+    if method == "PUT":
+        created = client_stack.live.post_created("/Users", okta_user(client_stack, 9))
+        path = f"/Users/{created['id']}"
+        body["name"] = {"givenName": "Changed", "familyName": "Changed"}
+    before = client_stack.scim.get("/Users").json()["totalResults"]
+
+    response = client_stack.scim.request(method, path, json=body)
+
+    detail = assert_scim_error(response, 400, "invalidSyntax")
+    assert "'shoeSize'" in detail
+    assert "attribute mapping" in detail
+    assert client_stack.scim.get("/Users").json()["totalResults"] == before
+    if method == "PUT":
+        assert read(client_stack, path)["name"]["givenName"] != "Changed"

@@ -573,7 +573,7 @@ def test_log_names_credential_not_secret(tmp_path: Path, capfd: pytest.CaptureFi
 
     assert clients.count(client.credential.id) >= 2
     assert static.credential.id in clients
-    assert "static-token-1" in clients
+    assert "settings-token-1" in clients
     assert client.secret not in combined
     assert static.secret not in combined
     assert token not in combined

@@ -100,7 +100,7 @@ def test_one_line_per_request(tmp_path: Path, capfd: pytest.CaptureFixture[str])
     assert all(line["instance"] == "gotomeeting" for line in lines)
     assert all(isinstance(line["latency_ms"], float) for line in lines)
     assert lines[1]["target_calls"] == 1
-    assert lines[0]["client"] == "static-token-1"
+    assert lines[0]["client"] == "settings-token-1"
     assert TOKEN not in combined
     assert "sandbox-secret" not in combined
     assert "sandbox-password" not in combined

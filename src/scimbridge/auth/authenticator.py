@@ -26,7 +26,7 @@ class Client:
     """The authenticated SCIM client of a request."""
 
     id: str
-    """Credential id, or ``static-token-N`` for the N-th token of the settings; logged."""
+    """Credential id, or ``settings-token-N`` for the N-th token of the settings; logged."""
     read_only: bool
 
 
@@ -104,7 +104,7 @@ class Authenticator:
         presented = token.encode("utf-8")
         for index, expected in enumerate(self._settings_tokens):
             if hmac.compare_digest(presented, expected):
-                return Client(f"static-token-{index + 1}", read_only=False)
+                return Client(f"settings-token-{index + 1}", read_only=False)
 
         cache = self._cache
         credential_id = static_token_id(token)

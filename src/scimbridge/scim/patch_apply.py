@@ -90,7 +90,8 @@ def _apply_pathless(
         if key.lower() in ECHOED_ATTRIBUTES:
             if value != get_value(result, key):
                 raise Mutability(
-                    f"{key} is read-only. A PATCH may repeat its current value but not change it."
+                    f"{key} is read-only: the PATCH sends {repr(value)[:80]}, the resource has "
+                    f"{get_value(result, key)!r}. Repeat the current value or leave {key} out."
                 )
             continue
 

@@ -7,8 +7,11 @@ strict where a wrong value would reach the target:
 - ``"True"`` / ``"False"`` strings are accepted for booleans (Entra ID sends them),
   and strings of digits for integers;
 - a value of the wrong type is rejected with 400 ``invalidValue`` naming the attribute;
-- attributes the schema does not define are dropped, as are read-only ones,
-  which RFC 7644 §3.3 has a service provider ignore on input;
+- read-only attributes are dropped, which RFC 7644 §3.3 has a service provider
+  ignore on input, and so are attributes RFC 7643 defines that the connector does
+  not map (clients send full RFC objects, ``password`` and ``locale`` included);
+- any other attribute name is answered 400 ``invalidSyntax`` naming it, so a
+  misspelt client mapping is seen at once instead of losing its value;
 - ``schemas``, when sent, must name only schemas of the resource type.
 """
 
@@ -19,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from scimbridge.errors import InvalidSyntax, InvalidValue
+from scimbridge.scim.rfc_attributes import defined_by_rfc, is_rfc_schema
 from scimbridge.scim.schema import AttributeDef, AttributeType, Mutability, ResourceTypeDef
 
 _KEEP = {"schemas", "id", "externalid", "meta"}
@@ -42,11 +46,16 @@ def prepare_resource(body: Any, rtype: ResourceTypeDef) -> dict[str, Any]:
             if not isinstance(value, Mapping):
                 raise InvalidValue(f"extension {key} must be a JSON object")
             resource[extension.id] = _prepare_attributes(
-                value, extension.attributes, prefix=f"{extension.id}:"
+                value, extension.attributes, schema_id=extension.id, rtype=rtype
             )
             continue
+        if is_rfc_schema(key):
+            continue
         attribute = rtype.schema.attribute(key)
-        if attribute is None or value is None:
+        if attribute is None:
+            _check_known(rtype.schema.id, key, rtype)
+            continue
+        if value is None:
             continue
         prepared = _prepare_value(value, attribute, attribute.name)
         if attribute.mutability is not Mutability.READ_ONLY:
@@ -68,16 +77,51 @@ def _check_schemas(schemas: Any, rtype: ResourceTypeDef) -> None:
         )
 
 
+def _check_known(schema_id: str, name: str, rtype: ResourceTypeDef) -> None:
+    """Raise unless RFC 7643 defines ``name`` in ``schema_id`` (then it is ignored)."""
+    if defined_by_rfc(schema_id, name):
+        return
+    published = ", ".join(attribute.name for attribute in rtype.schema.attributes)
+    raise InvalidSyntax(
+        f"{rtype.name} has no attribute {name!r} in {schema_id}; remove it from the "
+        f"request or the client's attribute mapping (GET /Schemas lists them: {published})"
+    )
+
+
 def _prepare_attributes(
-    values: Mapping[str, Any], attributes: tuple[AttributeDef, ...], prefix: str
+    values: Mapping[str, Any],
+    attributes: tuple[AttributeDef, ...],
+    *,
+    schema_id: str,
+    rtype: ResourceTypeDef,
 ) -> dict[str, Any]:
+    prepared: dict[str, Any] = {}
+    by_name = {attribute.name.lower(): attribute for attribute in attributes}
+    for key, value in values.items():
+        attribute = by_name.get(key.lower())
+        if attribute is None:
+            _check_known(schema_id, key, rtype)
+            continue
+        if value is None:
+            continue
+        checked = _prepare_value(value, attribute, f"{schema_id}:{attribute.name}")
+        if attribute.mutability is not Mutability.READ_ONLY:
+            prepared[attribute.name] = checked
+    return prepared
+
+
+def _prepare_sub_attributes(
+    values: Mapping[str, Any], attributes: tuple[AttributeDef, ...], path: str
+) -> dict[str, Any]:
+    # Sub-attributes outside the schema, such as the `display` RFC 7643 gives
+    # every multi-valued attribute, are dropped: clients echo them from reads.
     prepared: dict[str, Any] = {}
     by_name = {attribute.name.lower(): attribute for attribute in attributes}
     for key, value in values.items():
         attribute = by_name.get(key.lower())
         if attribute is None or value is None:
             continue
-        checked = _prepare_value(value, attribute, f"{prefix}{attribute.name}")
+        checked = _prepare_value(value, attribute, f"{path}.{attribute.name}")
         if attribute.mutability is not Mutability.READ_ONLY:
             prepared[attribute.name] = checked
     return prepared
@@ -97,7 +141,7 @@ def _prepare_single(value: Any, attribute: AttributeDef, path: str) -> Any:
     if kind is AttributeType.COMPLEX:
         if not isinstance(value, Mapping):
             raise InvalidValue(f"{path} must be a JSON object with sub-attributes")
-        return _prepare_attributes(value, attribute.sub_attributes, prefix=f"{path}.")
+        return _prepare_sub_attributes(value, attribute.sub_attributes, path)
     if kind is AttributeType.BOOLEAN:
         return coerce_boolean(value, path)
     if kind is AttributeType.INTEGER:

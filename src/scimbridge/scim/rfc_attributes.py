@@ -1,0 +1,47 @@
+"""Attribute names RFC 7643 defines for the core User and Group schemas and the
+enterprise User extension.
+
+A connector publishes only the attributes its target keeps. Clients send
+full RFC objects anyway (Okta creates users with ``password`` and ``locale``),
+so a POST or PUT body may carry an RFC attribute the connector does not map:
+it is ignored, because the target has no field for it. A name that is in
+neither the published schemas nor these lists is a client error, such as a
+misspelt attribute mapping, and is answered 400 so that no value is lost
+unnoticed.
+"""
+
+from __future__ import annotations
+
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+_NAMES = {
+    USER: frozenset(
+        name.lower()
+        for name in (
+            "userName", "name", "displayName", "nickName", "profileUrl", "title",
+            "userType", "preferredLanguage", "locale", "timezone", "active", "password",
+            "emails", "phoneNumbers", "ims", "photos", "addresses", "groups",
+            "entitlements", "roles", "x509Certificates",
+        )
+    ),
+    GROUP: frozenset(("displayname", "members")),
+    ENTERPRISE_USER: frozenset(
+        name.lower()
+        for name in (
+            "employeeNumber", "costCenter", "organization", "division", "department",
+            "manager",
+        )
+    ),
+}  # fmt: skip
+
+
+def defined_by_rfc(schema_id: str, name: str) -> bool:
+    """True when RFC 7643 defines attribute ``name`` in schema ``schema_id``."""
+    return name.lower() in _NAMES.get(schema_id, frozenset())
+
+
+def is_rfc_schema(urn: str) -> bool:
+    """True for the three schema URNs of RFC 7643 §4 listed here."""
+    return urn.lower() in {key.lower() for key in _NAMES}
