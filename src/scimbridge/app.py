@@ -96,7 +96,9 @@ def scim_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         except ScimError as exc:
             response = scim_error_response(exc)
             if exc.status == 401:
-                response.headers["WWW-Authenticate"] = 'Bearer realm="scimbridge"'
+                response.headers["WWW-Authenticate"] = (
+                    'Bearer realm="scimbridge", Basic realm="scimbridge"'
+                )
             return response
         except TargetError as exc:
             return _target_error_response(exc)

@@ -33,7 +33,7 @@ def main() -> None:
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML settings file; without it the sandbox settings are used.",
+    help="TOML settings file; settings it leaves out keep the sandbox defaults.",
 )
 @click.option("--host", help="Address the gateway listens on [default: 127.0.0.1].")
 @click.option(

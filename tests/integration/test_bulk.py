@@ -197,6 +197,21 @@ def test_bulk_reference_to_failed_post(stack: Stack) -> None:
     assert "AfterFailure" not in target_group_names(stack)
 
 
+def test_bulk_failed_patch_has_location(stack: Stack) -> None:
+    team = stack.post_created("/Groups", group("LocatedTeam"))
+    nameless = new_user("nameless-2")
+    del nameless["name"]
+    add_member = patch_op({"op": "add", "path": "members", "value": [{"value": "bulkId:bad"}]})
+    results = bulk_results(
+        stack.scim,
+        post("bad", "/Users", nameless),
+        {"method": "PATCH", "path": f"/Groups/{team['id']}", "data": add_member},
+    )
+
+    error_of(results[1], 409)
+    assert results[1]["location"].endswith(f"/Groups/{team['id']}")
+
+
 def test_bulk_circular_reference(stack: Stack) -> None:
     results = bulk_results(
         stack.scim,

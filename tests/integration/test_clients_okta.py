@@ -251,3 +251,30 @@ def test_misspelt_attribute_rejected_and_nothing_written(
     assert client_stack.scim.get("/Users").json()["totalResults"] == before
     if method == "PUT":
         assert read(client_stack, path)["name"]["givenName"] != "Changed"
+
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+def test_enterprise_extension_listed_by_habit(client_stack: ClientStack) -> None:
+    body = okta_user(client_stack, 10)
+    body["schemas"] = [*body.get("schemas", [USER_SCHEMA]), ENTERPRISE]
+    body[ENTERPRISE] = {"division": "Research"}
+
+    created = client_stack.scim.post("/Users", json=body)
+
+    assert created.status_code == 201, created.text
+    assert "division" not in read(client_stack, f"/Users/{created.json()['id']}").get(
+        ENTERPRISE, {}
+    )
+
+
+def test_misspelt_enterprise_attribute_rejected(client_stack: ClientStack) -> None:
+    body = okta_user(client_stack, 11)
+    body["schemas"] = [*body.get("schemas", [USER_SCHEMA]), ENTERPRISE]
+    body[ENTERPRISE] = {"shoeSize": 42}
+
+    detail = assert_scim_error(client_stack.scim.post("/Users", json=body), 400, "invalidSyntax")
+
+    assert "'shoeSize'" in detail

@@ -136,6 +136,20 @@ def test_two_page_calls(recorded_coupa: CoupaStack) -> None:
     assert calls[2:] == [f"GET /users?offset=100&limit=50&{PROBE}"]
 
 
+def test_large_count_stops_at_the_short_page(recorded_coupa: CoupaStack) -> None:
+    # 66 users and count=1000: the second call comes back short, which ends the
+    # read; no call is made for the other 18 blocks of the requested slice.
+    _seed(recorded_coupa, 65)
+
+    response, calls = _calls(
+        recorded_coupa, lambda: recorded_coupa.scim.get("/Users", params={"count": 1000})
+    )
+
+    assert response.json()["totalResults"] == 66
+    assert len(response.json()["Resources"]) == 66
+    assert calls == ["GET /users?offset=0&limit=50", "GET /users?offset=50&limit=50"]
+
+
 def test_username_filter_calls(recorded_coupa: CoupaStack, users: list[dict[str, Any]]) -> None:
     response, calls = _calls(
         recorded_coupa,

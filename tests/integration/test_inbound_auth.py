@@ -464,6 +464,7 @@ def test_basic_client_secret_on_scim_endpoints(auth_stack: Stack, tmp_path: Path
     assert listed.status_code == 200, listed.text
     assert created.status_code == 201, created.text
     assert issued.secret not in assert_scim_error(wrong, 401)
+    assert "Basic" in wrong.headers["www-authenticate"]
     assert "coupa" in assert_scim_error(other, 401)
     assert assert_scim_error(refused, 403)
 

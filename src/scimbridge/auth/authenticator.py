@@ -181,8 +181,8 @@ async def _basic_client(cache: CredentialCache, encoded: str, instance: str) -> 
         or not secret_matches(secret, credential.secret_hash)
     ):
         raise Unauthorized(
-            f"the HTTP Basic client id or secret is wrong; use the pair `scimbridge "
-            f"credentials create {instance}` printed"
+            "the HTTP Basic client id or secret is wrong; send the client id and secret "
+            f"that `scimbridge credentials create {instance}` printed"
         )
     _check_active(credential, instance)
     return Client(credential.id, read_only=credential.read_only)

@@ -16,7 +16,8 @@ def check_permission(client: Client, method: str, path: str) -> None:
     if method == "GET" or (method == "POST" and path.rstrip("/").endswith("/.search")):
         return
     raise Forbidden(
-        f"credential {client.id!r} is read-only: it may send GET requests and POST .search "
-        f"only, not {method} {path}; use a credential created without --read-only, or an "
-        "access token requested with scope 'scim'"
+        f"credential {client.id!r} is read-only here: it may send GET requests and POST "
+        f".search only, not {method} {path}. Writes need a credential created without "
+        "--read-only, and, with access tokens, a token requested with scope 'scim' "
+        "rather than 'scim.read'"
     )

@@ -83,7 +83,7 @@ async def _issue(request: Request, instance: str, state: dict[str, Any]) -> Resp
         raise TokenRequestError(
             "invalid_request",
             "the token endpoint takes no URL query parameters: send grant_type, scope and "
-            f"the client credentials in a {FORM_MEDIA_TYPE} body",
+            f"the client credentials in an {FORM_MEDIA_TYPE} body",
         )
 
     gateway = request.app.state.gateway

@@ -432,6 +432,9 @@ class BulkRunner:
         if operation.method == "POST" and operation.bulk_id is not None:
             self.failed.add(operation.bulk_id)
         location = None
+        path_id = operation.resource_id
+        if resource_id is None and path_id and not path_id.startswith(REFERENCE_PREFIX):
+            resource_id = path_id
         if resource_id is not None and operation.method != "POST":
             handler = self.endpoints.instance.handler(operation.endpoint)
             if handler is not None:

@@ -692,4 +692,7 @@ def _split_urn(path: str) -> tuple[str | None, str]:
 
 
 def _too_large(limit: int, setting: str) -> str:
-    return f"the request body is larger than {limit} bytes (setting {setting})"
+    return (
+        f"the request body is larger than {limit} bytes (setting {setting}); send less "
+        "in one request, or split a Bulk request into several"
+    )

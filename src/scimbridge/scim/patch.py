@@ -266,9 +266,10 @@ def resolve_patch_path(raw_path: str, rtype: ResourceTypeDef) -> PatchPath | Non
     found = resolve_top_level(rtype, path.schema, parts[0])
     if found is None:
         qualified = f"{path.schema}:{parts[0]}" if path.schema else parts[0]
+        named = "" if qualified == raw_path else f" names {qualified!r}, which"
         raise InvalidPath(
-            f"The path {raw_path!r} names {qualified!r}, which is not an attribute of "
-            f"{rtype.name} resources here. Remove it from the client's attribute mapping."
+            f"The path {raw_path!r}{named} is not an attribute of {rtype.name} resources "
+            "here. Remove it from the client's attribute mapping."
         )
     schema, attribute, extension = found
 

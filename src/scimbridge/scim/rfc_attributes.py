@@ -37,11 +37,14 @@ _NAMES = {
 }  # fmt: skip
 
 
+_BY_LOWER_URN = {urn.lower(): names for urn, names in _NAMES.items()}
+
+
 def defined_by_rfc(schema_id: str, name: str) -> bool:
-    """True when RFC 7643 defines attribute ``name`` in schema ``schema_id``."""
-    return name.lower() in _NAMES.get(schema_id, frozenset())
+    """True when RFC 7643 defines attribute ``name`` in schema ``schema_id`` (any case)."""
+    return name.lower() in _BY_LOWER_URN.get(schema_id.lower(), frozenset())
 
 
 def is_rfc_schema(urn: str) -> bool:
-    """True for the three schema URNs of RFC 7643 §4 listed here."""
-    return urn.lower() in {key.lower() for key in _NAMES}
+    """True for the three schema URNs of RFC 7643 listed here, in any case."""
+    return urn.lower() in _BY_LOWER_URN

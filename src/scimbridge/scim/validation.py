@@ -49,7 +49,13 @@ def prepare_resource(body: Any, rtype: ResourceTypeDef) -> dict[str, Any]:
                 value, extension.attributes, schema_id=extension.id, rtype=rtype
             )
             continue
+        if key.lower() == rtype.schema.id.lower():
+            raise InvalidSyntax(
+                f"send the attributes of {rtype.schema.id} at the top level of the body, "
+                "not inside an object named after the schema"
+            )
         if is_rfc_schema(key):
+            _check_rfc_extension(key, value, rtype)
             continue
         attribute = rtype.schema.attribute(key)
         if attribute is None:
@@ -69,7 +75,9 @@ def _check_schemas(schemas: Any, rtype: ResourceTypeDef) -> None:
     if not isinstance(schemas, list) or not all(isinstance(item, str) for item in schemas):
         raise InvalidSyntax("schemas must be a list of schema URNs")
     known = {urn.lower() for urn in rtype.schema_ids}
-    unknown = [urn for urn in schemas if urn.lower() not in known]
+    # An RFC schema the type lacks, such as the enterprise extension on a target
+    # without one, is tolerated: clients list it by habit.
+    unknown = [urn for urn in schemas if urn.lower() not in known and not is_rfc_schema(urn)]
     if unknown:
         raise InvalidValue(
             f"schemas names {', '.join(unknown)}, which the {rtype.name} resource type does not "
@@ -86,6 +94,18 @@ def _check_known(schema_id: str, name: str, rtype: ResourceTypeDef) -> None:
         f"{rtype.name} has no attribute {name!r} in {schema_id}; remove it from the "
         f"request or the client's attribute mapping (GET /Schemas lists them: {published})"
     )
+
+
+def _check_rfc_extension(urn: str, value: Any, rtype: ResourceTypeDef) -> None:
+    """Check an RFC schema's object the resource type does not have; its values are ignored."""
+    if not isinstance(value, Mapping):
+        raise InvalidValue(f"extension {urn} must be a JSON object")
+    for name in value:
+        if not defined_by_rfc(urn, name):
+            raise InvalidSyntax(
+                f"{urn} has no attribute {name!r}; remove it from the request or the "
+                "client's attribute mapping"
+            )
 
 
 def _prepare_attributes(

@@ -150,8 +150,10 @@ class CoupaLister:
     ) -> tuple[list[Record], tuple[int, int, int]]:
         """Read the requested slice: the records and (offset, limit, rows) of the last call.
 
-        The first call goes alone, so a short result costs one call. When it
-        comes back full, the rest of the slice is read with concurrent calls.
+        The first call goes alone, so a short result costs one call. While the
+        calls come back full, the rest of the slice is read in waves of 1, 2, 4
+        concurrent calls (at most ``CONCURRENT_CALLS``), so a list that ends
+        early costs at most one wave more than it needs.
         """
         start = max(query.start_index, 1) - 1
         wanted = self.page_size if query.count is None else query.count
@@ -163,27 +165,24 @@ class CoupaLister:
             (offset, min(size, start + wanted - offset))
             for offset in range(start, start + wanted, size)
         ]
-        first_offset, first_limit = calls[0]
-        first = await self.client.index(
-            self.resource, params, offset=first_offset, limit=first_limit
-        )
-        if len(first) < first_limit or len(calls) == 1:
-            return first, (first_offset, first_limit, len(first))
-
-        semaphore = asyncio.Semaphore(CONCURRENT_CALLS)
-
-        async def fetch(offset: int, limit: int) -> list[Record]:
-            async with semaphore:
-                return await self.client.index(self.resource, params, offset=offset, limit=limit)
-
-        rest = await asyncio.gather(*(fetch(offset, limit) for offset, limit in calls[1:]))
-        records = list(first)
-        observed = (first_offset, first_limit, len(first))
-        for (offset, limit), batch in zip(calls[1:], rest, strict=True):
-            records.extend(batch)
-            observed = (offset, limit, len(batch))
-            if len(batch) < limit:
-                break
+        records: list[Record] = []
+        observed = (start, 0, 0)
+        done, wave = 0, 1
+        while done < len(calls):
+            batch_calls = calls[done : done + wave]
+            batches = await asyncio.gather(
+                *(
+                    self.client.index(self.resource, params, offset=offset, limit=limit)
+                    for offset, limit in batch_calls
+                )
+            )
+            for (offset, limit), batch in zip(batch_calls, batches, strict=True):
+                records.extend(batch)
+                observed = (offset, limit, len(batch))
+                if len(batch) < limit:
+                    return records, observed
+            done += len(batch_calls)
+            wave = min(wave * 2 if done > 1 else 1, CONCURRENT_CALLS)
         return records, observed
 
     async def _total(self, params: dict[str, str], observed: tuple[int, int, int]) -> int:
