@@ -278,3 +278,24 @@ def test_misspelt_enterprise_attribute_rejected(client_stack: ClientStack) -> No
     detail = assert_scim_error(client_stack.scim.post("/Users", json=body), 400, "invalidSyntax")
 
     assert "'shoeSize'" in detail
+
+
+def test_misspelt_sub_attribute_rejected(client_stack: ClientStack) -> None:
+    body = okta_user(client_stack, 12)
+    body["name"] = {**body["name"], "shoeSize": "42", "middleName": "Augusta"}
+
+    detail = assert_scim_error(client_stack.scim.post("/Users", json=body), 400, "invalidSyntax")
+
+    assert "'shoeSize'" in detail
+    assert "name" in detail
+
+
+def test_rfc_sub_attributes_echoed_are_accepted(client_stack: ClientStack) -> None:
+    body = okta_user(client_stack, 13)
+    body["name"] = {**body["name"], "honorificPrefix": "Dr", "formatted": "Dr Ada"}
+    emails = body.get("emails") or [{"value": body["userName"], "type": "work"}]
+    body["emails"] = [{**email, "display": "Ada"} for email in emails]
+
+    created = client_stack.scim.post("/Users", json=body)
+
+    assert created.status_code == 201, created.text

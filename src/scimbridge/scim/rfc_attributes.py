@@ -39,10 +39,36 @@ _NAMES = {
 
 _BY_LOWER_URN = {urn.lower(): names for urn, names in _NAMES.items()}
 
+# Sub-attributes RFC 7643 gives every multi-valued attribute (§2.4), and the
+# complex attributes with sub-attributes of their own (§4.1.1, §4.1.2, §4.3).
+_MULTI_VALUED = frozenset(("value", "display", "type", "primary", "$ref"))
+_SUB_ATTRIBUTES = {
+    "name": frozenset(
+        (
+            "formatted", "familyname", "givenname", "middlename", "honorificprefix",
+            "honorificsuffix",
+        )
+    ),
+    "addresses": _MULTI_VALUED
+    | frozenset(("formatted", "streetaddress", "locality", "region", "postalcode", "country")),
+    "manager": frozenset(("value", "$ref", "displayname")),
+}  # fmt: skip
+
 
 def defined_by_rfc(schema_id: str, name: str) -> bool:
     """True when RFC 7643 defines attribute ``name`` in schema ``schema_id`` (any case)."""
     return name.lower() in _BY_LOWER_URN.get(schema_id.lower(), frozenset())
+
+
+def sub_attribute_by_rfc(attribute: str, name: str) -> bool:
+    """True when RFC 7643 defines sub-attribute ``name`` of ``attribute`` (any case).
+
+    Complex attributes the RFC does not list, such as those of extensions, are
+    given the common sub-attributes, because the gateway adds ``$ref`` and
+    ``display`` to references and clients send them back.
+    """
+    known = _SUB_ATTRIBUTES.get(attribute.lower(), _MULTI_VALUED)
+    return name.lower() in known
 
 
 def is_rfc_schema(urn: str) -> bool:

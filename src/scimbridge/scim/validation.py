@@ -10,8 +10,8 @@ strict where a wrong value would reach the target:
 - read-only attributes are dropped, which RFC 7644 §3.3 has a service provider
   ignore on input, and so are attributes RFC 7643 defines that the connector does
   not map (clients send full RFC objects, ``password`` and ``locale`` included);
-- any other attribute name is answered 400 ``invalidSyntax`` naming it, so a
-  misspelt client mapping is seen at once instead of losing its value;
+- any other attribute or sub-attribute name is answered 400 ``invalidSyntax``
+  naming it, so a misspelt client mapping is seen at once instead of losing its value;
 - ``schemas``, when sent, must name only schemas of the resource type.
 """
 
@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from scimbridge.errors import InvalidSyntax, InvalidValue
-from scimbridge.scim.rfc_attributes import defined_by_rfc, is_rfc_schema
+from scimbridge.scim.rfc_attributes import defined_by_rfc, is_rfc_schema, sub_attribute_by_rfc
 from scimbridge.scim.schema import AttributeDef, AttributeType, Mutability, ResourceTypeDef
 
 _KEEP = {"schemas", "id", "externalid", "meta"}
@@ -130,16 +130,31 @@ def _prepare_attributes(
     return prepared
 
 
+def _check_known_sub_attribute(parent: AttributeDef, name: str, path: str) -> None:
+    if sub_attribute_by_rfc(parent.name, name):
+        return
+    known = ", ".join(attribute.name for attribute in parent.sub_attributes)
+    raise InvalidSyntax(
+        f"{path} has no sub-attribute {name!r} (it has {known}); remove it from the request "
+        "or the client's attribute mapping"
+    )
+
+
 def _prepare_sub_attributes(
-    values: Mapping[str, Any], attributes: tuple[AttributeDef, ...], path: str
+    values: Mapping[str, Any], parent: AttributeDef, path: str
 ) -> dict[str, Any]:
-    # Sub-attributes outside the schema, such as the `display` RFC 7643 gives
-    # every multi-valued attribute, are dropped: clients echo them from reads.
+    attributes = parent.sub_attributes
+    # Sub-attributes RFC 7643 defines but the schema lacks, such as the
+    # `display` of every multi-valued attribute, are dropped: clients echo them
+    # from reads. Any other name is a client error.
     prepared: dict[str, Any] = {}
     by_name = {attribute.name.lower(): attribute for attribute in attributes}
     for key, value in values.items():
         attribute = by_name.get(key.lower())
-        if attribute is None or value is None:
+        if attribute is None:
+            _check_known_sub_attribute(parent, key, path)
+            continue
+        if value is None:
             continue
         checked = _prepare_value(value, attribute, f"{path}.{attribute.name}")
         if attribute.mutability is not Mutability.READ_ONLY:
@@ -161,7 +176,7 @@ def _prepare_single(value: Any, attribute: AttributeDef, path: str) -> Any:
     if kind is AttributeType.COMPLEX:
         if not isinstance(value, Mapping):
             raise InvalidValue(f"{path} must be a JSON object with sub-attributes")
-        return _prepare_sub_attributes(value, attribute.sub_attributes, path)
+        return _prepare_sub_attributes(value, attribute, path)
     if kind is AttributeType.BOOLEAN:
         return coerce_boolean(value, path)
     if kind is AttributeType.INTEGER:
