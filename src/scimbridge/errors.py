@@ -34,8 +34,8 @@
     ├── ConfigurationError         the settings file or environment is invalid
     └── StoreError                 the gateway store failed
 
-The two OAuth2 errors are answered as RFC 6749 §5.2 error bodies by the
-token endpoint, not as SCIM errors, so they are defined in ``scimbridge.auth``.
+The token endpoint returns the two OAuth2 errors as RFC 6749 §5.2 error
+bodies, not as SCIM errors, so they are defined in ``scimbridge.auth``.
 
 Foreign exceptions (httpx, SQLAlchemy, pydantic) are translated into this tree at
 the module that calls the foreign library: the target clients, the store and the

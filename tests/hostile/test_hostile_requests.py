@@ -9,9 +9,10 @@ The run has two parts, both sent over real HTTP to one gateway that serves the
 
 Every response status must be below 500, and every error a SCIM Error (an RFC 6749
 error on the token endpoint) without internals or secrets. No request rejected with
-400 or more may have made a POST, PUT, PATCH or DELETE call that a target accepted. Problems are
-collected rather than raised inside Hypothesis, so one run lists all of them; the
-seed is fixed (``derandomize``), so a listed request comes back on the next run.
+400 or more may have made a POST, PUT, PATCH or DELETE call that a target accepted.
+Problems are collected rather than raised inside Hypothesis, so one run lists all
+of them. The seed is fixed (``derandomize``), so a listed request comes back on the
+next run.
 Run pytest with ``-s`` to see the summary of requests per endpoint and status.
 """
 

@@ -245,40 +245,40 @@ def _lookup(instance: Instance, expression: str) -> tuple[httpx.Response, list[s
 @pytest.mark.parametrize("size", [1, 2, 10, 50])
 @pytest.mark.parametrize("parentheses", [False, True])
 def test_or_ids_one_call(instance: Instance, size: int, parentheses: bool) -> None:
-    wanted = instance.user_ids[:size]
+    expected = instance.user_ids[:size]
 
-    response, calls = _lookup(instance, _or("id", wanted, parentheses=parentheses))
+    response, calls = _lookup(instance, _or("id", expected, parentheses=parentheses))
 
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["totalResults"] == size
-    assert sorted(resource["id"] for resource in body["Resources"]) == sorted(wanted)
+    assert sorted(resource["id"] for resource in body["Resources"]) == sorted(expected)
     assert calls == [f"GET {instance.list_path}"]
 
 
 def test_or_ids_target_query(instance: Instance) -> None:
-    wanted = instance.user_ids[:3]
+    expected = instance.user_ids[:3]
     first = len(instance.recorder.queries)
 
-    _lookup(instance, _or("id", wanted, parentheses=True))
+    _lookup(instance, _or("id", expected, parentheses=True))
 
     query = unquote(instance.recorder.queries[first])
     if instance.name == "gotomeeting":
-        assert " or ".join(f'key eq "{key}"' for key in wanted) in query
+        assert " or ".join(f'key eq "{key}"' for key in expected) in query
         assert "pageSize=3" in query
     else:
-        assert f"id[in]={','.join(wanted)}" in query
+        assert f"id[in]={','.join(expected)}" in query
         assert "limit=3" in query
 
 
 def test_or_ids_unknown_and_malformed(instance: Instance) -> None:
-    wanted = instance.user_ids[:3]
-    values = [*wanted, "999999999", "not-a-key", 'quote"inside']
+    expected = instance.user_ids[:3]
+    values = [*expected, "999999999", "not-a-key", 'quote"inside']
 
     response, calls = _lookup(instance, _or("id", values, parentheses=True))
 
     assert response.status_code == 200, response.text
-    assert sorted(r["id"] for r in response.json()["Resources"]) == sorted(wanted)
+    assert sorted(r["id"] for r in response.json()["Resources"]) == sorted(expected)
     assert calls == [f"GET {instance.list_path}"]
 
 
@@ -304,8 +304,8 @@ def test_or_ids_nested_groups(instance: Instance) -> None:
 
 
 def test_or_ids_paged(instance: Instance) -> None:
-    wanted = instance.user_ids[:10]
-    expression = _or("id", wanted, parentheses=True)
+    expected = instance.user_ids[:10]
+    expression = _or("id", expected, parentheses=True)
 
     pages = []
     for start in (1, 5, 9):
@@ -318,7 +318,7 @@ def test_or_ids_paged(instance: Instance) -> None:
         assert body["totalResults"] == 10
         assert calls == [f"GET {instance.list_path}"]
         pages.extend(resource["id"] for resource in body["Resources"])
-    assert sorted(pages) == sorted(wanted)
+    assert sorted(pages) == sorted(expected)
 
 
 def test_or_ids_all_unknown(instance: Instance) -> None:
@@ -331,15 +331,15 @@ def test_or_ids_all_unknown(instance: Instance) -> None:
 
 @pytest.mark.parametrize("size", [1, 10, 49])
 def test_or_user_names_one_call(instance: Instance, size: int) -> None:
-    wanted = instance.user_names[:size]
-    values = [name.upper() if index % 2 else name for index, name in enumerate(wanted)]
+    expected = instance.user_names[:size]
+    values = [name.upper() if index % 2 else name for index, name in enumerate(expected)]
 
     response, calls = _lookup(instance, _or("userName", [*values, "nobody"], parentheses=True))
 
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["totalResults"] == size
-    assert sorted(r["userName"] for r in body["Resources"]) == sorted(wanted)
+    assert sorted(r["userName"] for r in body["Resources"]) == sorted(expected)
     assert calls == [f"GET {instance.list_path}"]
 
 
@@ -388,8 +388,8 @@ def test_coupa_put_writes_memberships(tmp_path: Path) -> None:
         assert sorted(item["id"] for item in target["account-groups"]) == [2, 3]
 
         without_lists = coupa_user(1)
-        kept = stack.scim.put(f"/Users/{user_id}", json=without_lists)
-        assert kept.status_code == 200, kept.text
+        replaced = stack.scim.put(f"/Users/{user_id}", json=without_lists)
+        assert replaced.status_code == 200, replaced.text
         after = stack.target_user(user_id)
         for field in ("roles", "content-groups", "user-groups", "account-groups"):
             assert after[field] == target[field], field
@@ -412,9 +412,9 @@ def test_goto_put_groups_read_only(tmp_path: Path) -> None:
         assert stack.target_user(user["id"])["groupKey"] == group["id"]
 
         without_groups = new_user(1)
-        kept = stack.scim.put(f"/Users/{user['id']}", json=without_groups)
-        assert kept.status_code == 200, kept.text
+        replaced = stack.scim.put(f"/Users/{user['id']}", json=without_groups)
+        assert replaced.status_code == 200, replaced.text
         assert stack.target_user(user["id"])["groupKey"] == group["id"]
-        assert [entry["value"] for entry in kept.json()["groups"]] == [group["id"]]
+        assert [entry["value"] for entry in replaced.json()["groups"]] == [group["id"]]
     finally:
         stack.close()

@@ -283,7 +283,7 @@ class BulkRunner:
     def _reject_cycle(self, pending: list[BulkOperation]) -> None:
         """Fail the operations that wait, directly or not, on POSTs that reference each other.
 
-        RFC 7644 §3.7.1 lets a service provider answer a circular reference
+        RFC 7644 §3.7.1 lets a service provider reject a circular reference
         with 409 instead of resolving it.
         """
         for operation in pending:

@@ -529,7 +529,7 @@ class ScimEndpoints:
         """Look up ``externalId eq`` filters in the store, then read the resources found.
 
         The ids found become one OR of ``id eq`` terms, which the connectors
-        answer in batched target calls; an id the target no longer has is
+        evaluate in batched target calls. An id the target no longer has is
         left out of the result.
         """
         kind = handler.resource_type.name

@@ -47,8 +47,8 @@ class ErrorReply:
 def error_reply(exc: ScimbridgeError) -> ErrorReply:
     """Translate a SCIM, target or store error into the SCIM Error a client receives.
 
-    Raises ``exc`` again when it is none of the three, such as a
-    ``ConfigurationError``, which no request should cause.
+    Raises ``exc`` again for any other error, such as a ``ConfigurationError``,
+    which no request should cause.
     """
     if isinstance(exc, ScimError):
         return ErrorReply(exc.status, exc.detail, exc.scim_type)

@@ -6,8 +6,7 @@ full RFC objects anyway (Okta creates users with ``password`` and ``locale``),
 so a POST or PUT body may carry an RFC attribute the connector does not map:
 it is ignored, because the target has no field for it. A name that is in
 neither the published schemas nor these lists is a client error, such as a
-misspelt attribute mapping, and is answered 400 so that no value is lost
-unnoticed.
+misspelt attribute mapping. It gets 400, so no value is lost unnoticed.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ strict where a wrong value would reach the target:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -115,16 +115,47 @@ def _prepare_attributes(
     schema_id: str,
     rtype: ResourceTypeDef,
 ) -> dict[str, Any]:
+    return _prepare_object(
+        values,
+        attributes,
+        prefix=f"{schema_id}:",
+        check_unknown=lambda name: _check_known(schema_id, name, rtype),
+    )
+
+
+def _prepare_sub_attributes(
+    values: Mapping[str, Any], parent: AttributeDef, path: str
+) -> dict[str, Any]:
+    # Sub-attributes RFC 7643 defines but the schema lacks, such as the
+    # `display` of every multi-valued attribute, are dropped because clients
+    # echo them from reads. Any other name is a client error.
+    return _prepare_object(
+        values,
+        parent.sub_attributes,
+        prefix=f"{path}.",
+        check_unknown=lambda name: _check_known_sub_attribute(parent, name, path),
+    )
+
+
+def _prepare_object(
+    values: Mapping[str, Any],
+    attributes: tuple[AttributeDef, ...],
+    *,
+    prefix: str,
+    check_unknown: Callable[[str], None],
+) -> dict[str, Any]:
+    """Check each value of a JSON object against ``attributes`` and drop read-only ones."""
     prepared: dict[str, Any] = {}
     by_name = {attribute.name.lower(): attribute for attribute in attributes}
     for key, value in values.items():
         attribute = by_name.get(key.lower())
         if attribute is None:
-            _check_known(schema_id, key, rtype)
+            check_unknown(key)
             continue
         if value is None:
             continue
-        checked = _prepare_value(value, attribute, f"{schema_id}:{attribute.name}")
+
+        checked = _prepare_value(value, attribute, f"{prefix}{attribute.name}")
         if attribute.mutability is not Mutability.READ_ONLY:
             prepared[attribute.name] = checked
     return prepared
@@ -133,33 +164,12 @@ def _prepare_attributes(
 def _check_known_sub_attribute(parent: AttributeDef, name: str, path: str) -> None:
     if sub_attribute_by_rfc(parent.name, name):
         return
+
     known = ", ".join(attribute.name for attribute in parent.sub_attributes)
     raise InvalidSyntax(
         f"{path} has no sub-attribute {name!r} (it has {known}); remove it from the request "
         "or the client's attribute mapping"
     )
-
-
-def _prepare_sub_attributes(
-    values: Mapping[str, Any], parent: AttributeDef, path: str
-) -> dict[str, Any]:
-    attributes = parent.sub_attributes
-    # Sub-attributes RFC 7643 defines but the schema lacks, such as the
-    # `display` of every multi-valued attribute, are dropped: clients echo them
-    # from reads. Any other name is a client error.
-    prepared: dict[str, Any] = {}
-    by_name = {attribute.name.lower(): attribute for attribute in attributes}
-    for key, value in values.items():
-        attribute = by_name.get(key.lower())
-        if attribute is None:
-            _check_known_sub_attribute(parent, key, path)
-            continue
-        if value is None:
-            continue
-        checked = _prepare_value(value, attribute, f"{path}.{attribute.name}")
-        if attribute.mutability is not Mutability.READ_ONLY:
-            prepared[attribute.name] = checked
-    return prepared
 
 
 def _prepare_value(value: Any, attribute: AttributeDef, path: str) -> Any:
